@@ -1,0 +1,362 @@
+"""The `relance` command: demo, agenda, simulate, manage.
+
+Commands are thin: they parse arguments, read the clock once, call the services and
+print. Bad input exits with code 2 and a message naming what was wrong and where.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+EXIT_BAD_INPUT = 2
+
+TEXT = {
+    "fr": {
+        "agenda_title": "Agenda du {when} — {count} relance(s) à faire",
+        "agenda_empty": "Rien à faire pour l'instant : toutes les relances sont à jour.",
+        "due": "Échéance",
+        "candidate": "Candidat",
+        "stage": "Étape",
+        "what": "Quoi",
+        "why": "Pourquoi",
+        "recruiter": "Recruteur",
+        "overdue": "EN RETARD",
+        "showing": "{shown} affichée(s) sur {count}. Voir plus : relance agenda --limit {more}",
+        "demo_loaded": "Organisation de démonstration « {name} » : "
+        "{candidates} candidats, {recruiters} recruteurs.",
+        "demo_try": "Essayez : relance agenda --recruiter {email}   ·   relance simulate {example}",
+        "kinds": {"send": "envoi auto", "task": "à faire", "alert": "alerte"},
+        "event": "événement",
+        "timeline_title": "Simulation : {source} — {count} décision(s)",
+        "no_org": "Aucune organisation dans la base. Lancez d'abord : relance demo",
+        "many_orgs": "Plusieurs organisations ({slugs}) : précisez --org SLUG",
+    },
+    "en": {
+        "agenda_title": "Agenda for {when} — {count} follow-up(s) due",
+        "agenda_empty": "Nothing to do right now: every follow-up is up to date.",
+        "due": "Due",
+        "candidate": "Candidate",
+        "stage": "Stage",
+        "what": "What",
+        "why": "Why",
+        "recruiter": "Recruiter",
+        "overdue": "OVERDUE",
+        "showing": "Showing {shown} of {count}. See more: relance agenda --limit {more}",
+        "demo_loaded": "Demo organisation '{name}': "
+        "{candidates} candidates, {recruiters} recruiters.",
+        "demo_try": "Try: relance agenda --recruiter {email}   ·   relance simulate {example}",
+        "kinds": {"send": "auto-send", "task": "to do", "alert": "alert"},
+        "event": "event",
+        "timeline_title": "Simulation: {source} — {count} decision(s)",
+        "no_org": "No organisation in the database yet. Run first: relance demo",
+        "many_orgs": "Several organisations ({slugs}): choose one with --org SLUG",
+    },
+}
+
+
+class BadInput(Exception):
+    pass
+
+
+def default_language() -> str:
+    chosen = os.environ.get("RELANCE_LANGUAGE") or os.environ.get("LANG", "")
+    return "fr" if chosen.lower().startswith("fr") else "en"
+
+
+def parse_now(raw: str | None) -> datetime:
+    if raw is None:
+        return datetime.now(tz=UTC)
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(
+            f"--now {raw!r}: expected an ISO 8601 date-time with an offset, "
+            "like 2026-03-02T09:00:00+01:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise BadInput(f"--now {raw!r}: add a UTC offset, like {raw}+01:00")
+    return moment.astimezone(UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="relance",
+        description="Relance: the right follow-up, to the right candidate, at the right time "
+        "— and never harassment.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def language(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--lang",
+            choices=["fr", "en"],
+            default=None,
+            help="language of what is printed (default: RELANCE_LANGUAGE, else from LANG)",
+        )
+
+    demo = sub.add_parser("demo", help="create the database, load a demo organisation, show today")
+    demo.add_argument("--now", help="pretend it is this moment (ISO 8601 with offset)")
+    demo.add_argument(
+        "--reset", action="store_true", help="delete the demo organisation and reload it"
+    )
+    demo.add_argument("--limit", type=int, default=20, help="rows of the agenda to show (20)")
+    language(demo)
+
+    agenda = sub.add_parser("agenda", help="what is due, in priority order, with the reason")
+    agenda.add_argument("--org", help="organisation slug (needed when there are several)")
+    agenda.add_argument("--recruiter", metavar="EMAIL", help="only this recruiter's agenda")
+    agenda.add_argument("--now", help="the moment to look at (ISO 8601 with offset; default: now)")
+    agenda.add_argument("--limit", type=int, default=50, help="at most this many rows (50)")
+    agenda.add_argument("--json", action="store_true", help="one JSON object per line")
+    language(agenda)
+
+    simulate = sub.add_parser(
+        "simulate", help="replay a scenario with a virtual clock and print every decision"
+    )
+    simulate.add_argument("scenario", help="a scenario file, YAML or JSON (see docs/scenarios.md)")
+    simulate.add_argument("--json", action="store_true", help="one JSON object per decision")
+    language(simulate)
+
+    manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "simulate":
+        # A throw-away database: nothing a simulation does can touch real data.
+        os.environ["DATABASE_URL"] = "sqlite://:memory:"
+    try:
+        _setup_django()
+        if args.command == "manage":
+            from django.core.management import execute_from_command_line
+
+            execute_from_command_line(["relance manage", *args.args])
+            return 0
+        return int(_COMMANDS[args.command](args))
+    except BadInput as error:
+        print(f"relance {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as error:
+        from relance.config import ConfigError
+        from relance.engine import PolicyError
+        from relance.scenario import ScenarioError
+
+        if isinstance(error, ScenarioError | PolicyError | ConfigError):
+            print(f"relance {args.command}: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        raise
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.settings")
+    import django
+
+    django.setup()
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _organisation(slug: str | None) -> Any:
+    from relance.people.models import Organisation
+
+    lang = default_language()
+    if slug:
+        try:
+            return Organisation.objects.get(slug=slug)
+        except Organisation.DoesNotExist:
+            raise BadInput(f"--org {slug!r}: no such organisation") from None
+    orgs = list(Organisation.objects.order_by("slug")[:10])
+    if not orgs:
+        raise BadInput(TEXT[lang]["no_org"])
+    if len(orgs) > 1:
+        raise BadInput(TEXT[lang]["many_orgs"].format(slugs=", ".join(o.slug for o in orgs)))
+    return orgs[0]
+
+
+def _recruiter(org: Any, email: str | None) -> Any:
+    if email is None:
+        return None
+    from relance.people.models import Recruiter
+
+    try:
+        return Recruiter.objects.get(organisation=org, email__iexact=email)
+    except Recruiter.DoesNotExist:
+        known = ", ".join(
+            Recruiter.objects.filter(organisation=org).values_list("email", flat=True)
+        )
+        raise BadInput(f"--recruiter {email!r}: not a recruiter of {org.slug} ({known})") from None
+
+
+def cmd_agenda(args: argparse.Namespace) -> int:
+    now = parse_now(args.now)
+    if args.limit < 1:
+        raise BadInput(f"--limit {args.limit}: expected a number of rows, 1 or more")
+    migrate()
+    org = _organisation(args.org)
+    recruiter = _recruiter(org, args.recruiter)
+    show_agenda(org, recruiter, now, now, args.limit, args.json, args.lang or default_language())
+    return 0
+
+
+def show_agenda(
+    org: Any,
+    recruiter: Any,
+    now: datetime,
+    until: datetime,
+    limit: int,
+    as_json: bool,
+    lang: str,
+) -> None:
+    from relance.followups import agenda
+
+    rows = agenda.items(agenda.due_threads(org, until, recruiter, limit), now)
+    if as_json:
+        for item in rows:
+            print(json.dumps(item.as_json(lang), ensure_ascii=False))
+        return
+    count = agenda.count_due(org, until, recruiter)
+    _print_agenda(rows, count, now, org, lang, limit)
+
+
+def _print_agenda(
+    rows: list[Any], count: int, now: datetime, org: Any, lang: str, limit: int
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from relance.engine import calendar
+    from relance.engine.reasons import format_moment
+
+    text = TEXT[lang]
+    console = Console()
+    when = format_moment(calendar.local(now, org.timezone), lang)
+    if not rows:
+        console.print(text["agenda_empty"])
+        return
+    table = Table(title=text["agenda_title"].format(when=when, count=count), title_justify="left")
+    table.add_column("#", justify="right", style="dim")
+    table.add_column(text["due"], no_wrap=True)
+    table.add_column(text["candidate"])
+    table.add_column(text["stage"])
+    table.add_column(text["what"])
+    table.add_column(text["why"], ratio=2)
+    table.add_column(text["recruiter"], style="dim")
+    for rank, item in enumerate(rows, start=1):
+        due = item.due_at.strftime("%d/%m %H:%M")
+        if item.overdue:
+            due = f"[bold red]{due}\n{text['overdue']}[/]"
+        stars = "★" * item.stars
+        stage = item.stage + (f"\n[dim]{item.job}[/]" if item.job else "")
+        step = f" {item.step}" if item.step is not None else ""
+        kind = text["kinds"].get(item.kind, item.kind)
+        what = f"{item.situation}{step}\n[cyan]{item.channel or '—'}[/] · {kind}"
+        table.add_row(
+            str(rank),
+            due,
+            f"{item.candidate} [yellow]{stars}[/]",
+            stage,
+            what,
+            item.why(lang),
+            item.recruiter.split("@")[0],
+        )
+    console.print(table)
+    if count > len(rows):
+        console.print(
+            text["showing"].format(shown=len(rows), count=count, more=min(count, limit * 2))
+        )
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from relance import scenario as scenario_module
+    from relance import simulate
+
+    scenario = scenario_module.load(args.scenario)
+    migrate()
+    result = simulate.run(scenario)
+    lang = args.lang or default_language()
+    if args.json:
+        for line in result.decisions:
+            print(json.dumps(line.as_json(), ensure_ascii=False))
+        return 0
+    _print_timeline(result, lang)
+    return 0
+
+
+def _print_timeline(result: Any, lang: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    text = TEXT[lang]
+    names = {c.id: f"{c.first_name} {c.last_name}".strip() for c in result.scenario.candidates}
+    table = Table(
+        title=text["timeline_title"].format(
+            source=result.scenario.source, count=len(result.decisions)
+        ),
+        title_justify="left",
+    )
+    table.add_column(text["due"], no_wrap=True)
+    table.add_column(text["candidate"])
+    table.add_column(text["what"])
+    table.add_column(text["why"], ratio=2)
+    styles = {
+        "send": "green",
+        "task": "cyan",
+        "alert": "bold red",
+        "stop": "magenta",
+        "event": "dim",
+    }
+    for line in result.lines:
+        style = styles.get(line.kind, "")
+        if line.kind == "event":
+            what = f"· {line.reason}" + (f" ({line.channel})" if line.channel else "")
+            outcome = line.params.get("outcome") or ""
+            table.add_row(
+                f"[dim]{line.at:%a %d/%m %H:%M}[/]",
+                f"[dim]{names[line.candidate]}[/]",
+                f"[dim]{what}[/]",
+                f"[dim]{outcome}[/]",
+            )
+            continue
+        step = f" {line.step}" if line.step is not None else ""
+        channel = f" · {line.channel}" if line.channel else ""
+        what = f"[{style}]{line.kind}[/] {line.situation or ''}{step}{channel}"
+        table.add_row(f"{line.at:%a %d/%m %H:%M}", names[line.candidate], what, line.text(lang))
+    Console().print(table)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from relance import demo
+
+    now = parse_now(args.now)
+    lang = args.lang or default_language()
+    migrate()
+    org = demo.ensure(now, reset=args.reset)
+    text = TEXT[lang]
+    stats = demo.stats(org)
+    from rich.console import Console
+
+    console = Console()
+    console.print(text["demo_loaded"].format(name=org.name, **stats))
+    show_agenda(org, None, now, demo.end_of_day(now, org), args.limit, False, lang)
+    console.print(
+        text["demo_try"].format(email=demo.first_recruiter_email(org), example=demo.EXAMPLE_HINT)
+    )
+    return 0
+
+
+_COMMANDS = {"agenda": cmd_agenda, "simulate": cmd_simulate, "demo": cmd_demo}
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Touchpoints (what happened) and threads (what comes next, stored).
+
+A thread keeps its next due time, its priority and the reason for both in indexed
+columns, recomputed by the engine whenever an event touches the candidate. The agenda is
+then a range scan on `attention_at`: its cost follows what is due, not the size of the
+table.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from relance.engine import Direction, Mode, Situation, TouchKind
+from relance.people.models import (
+    CHANNEL_CHOICES,
+    Application,
+    Candidate,
+    Organisation,
+    OrgQuerySet,
+    Recruiter,
+)
+
+SITUATION_CHOICES = [(s.value, s.value) for s in Situation]
+
+
+class Touchpoint(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="touchpoints")
+    recruiter = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
+    # Set when this touchpoint is a step of that thread (a message sent, a call made).
+    thread = models.ForeignKey(
+        "Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="steps"
+    )
+    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=24, choices=[(k.value, k.value) for k in TouchKind])
+    direction = models.CharField(
+        max_length=3, blank=True, choices=[(d.value, d.value) for d in Direction]
+    )
+    channel = models.CharField(max_length=16, blank=True, choices=CHANNEL_CHOICES)
+    # A call's outcome, a bounce's kind, a stage, a consent's purpose, a trigger's kind.
+    outcome = models.CharField(max_length=24, blank=True)
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    doubles_call = models.BooleanField(default=False)
+    until = models.DateTimeField(null=True, blank=True)  # an out-of-office's return date
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    # Why the system did it (a reason code), when it was the system.
+    reason = models.CharField(max_length=32, blank=True)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["candidate", "at"])]
+
+
+class Thread(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        STOPPED = "stopped"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="threads")
+    recruiter = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+    )
+    situation = models.CharField(max_length=24, choices=SITUATION_CHOICES)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField()
+    # The touchpoint that started the thread: only what happened after it can stop it.
+    start_touchpoint = models.ForeignKey(
+        Touchpoint, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    anchor_at = models.DateTimeField(null=True, blank=True)
+    stage_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    late_stage = models.BooleanField(default=False)
+    trigger = models.CharField(max_length=24, blank=True)
+    held_action = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    # The stored decision.
+    next_kind = models.CharField(
+        max_length=8, blank=True, choices=[(m.value, m.value) for m in Mode]
+    )
+    next_step = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_channel = models.CharField(max_length=16, blank=True, choices=CHANNEL_CHOICES)
+    next_template = models.CharField(max_length=64, blank=True)
+    action_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    nominal_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    # min(due_at, deadline_at): when the thread first needs someone's attention.
+    attention_at = models.DateTimeField(null=True, blank=True)
+    priority = models.BigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=32, blank=True)
+    reason_params = models.JSONField(default=dict, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organisation", "recruiter", "attention_at"],
+                name="thread_agenda_recruiter",
+                condition=models.Q(status="open"),
+            ),
+            models.Index(
+                fields=["organisation", "attention_at"],
+                name="thread_agenda_org",
+                condition=models.Q(status="open"),
+            ),
+            models.Index(fields=["candidate", "status"], name="thread_candidate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.situation} #{self.pk} ({self.status})"

@@ -1,0 +1,208 @@
+"""Organisations, recruiters, candidates, jobs and applications.
+
+Every row that holds a person's data belongs to one organisation, and is reached through
+it: `Candidate.objects.of(org)`, never `Candidate.objects.all()` in a service or a view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from relance.engine import Channel, Policy, Purpose, Stage
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    language = models.CharField(max_length=2, default="fr", choices=[("fr", "fr"), ("en", "en")])
+    timezone = models.CharField(max_length=64, default="Europe/Paris")
+    country = models.CharField(max_length=2, default="FR")
+    # Overrides of the default policy, checked against the hard caps when saved or read.
+    policy = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_policy(self) -> Policy:
+        return Policy.from_mapping(self.policy, where=f"organisation {self.slug}: policy")
+
+
+class OrgQuerySet(models.QuerySet[Any]):
+    def of(self, organisation: Organisation) -> OrgQuerySet:
+        return self.filter(organisation=organisation)
+
+
+class RecruiterManager(BaseUserManager["Recruiter"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> Recruiter:
+        if not email:
+            raise ValueError("a recruiter needs an e-mail address")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> Recruiter:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", Recruiter.Role.ADMIN)
+        return self.create_user(email, password, **extra)
+
+
+class Recruiter(AbstractUser):
+    """A user of an organisation; sends under their own name and address."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin"
+        RECRUITER = "recruiter"
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(unique=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="recruiters"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.RECRUITER)
+    phone = models.CharField(max_length=32, blank=True)
+    signature = models.TextField(blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = RecruiterManager()  # type: ignore[misc]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Source(models.TextChoices):
+    LINKEDIN = "linkedin"
+    EMAIL = "email"
+    CV_DATABASE = "cv_database"
+    APPLICATION = "application"
+    REFERRAL = "referral"
+    EVENT = "event"
+
+
+CHANNEL_CHOICES = [(c.value, c.value) for c in Channel]
+STAGE_CHOICES = [(s.value, s.value) for s in Stage]
+PURPOSE_CHOICES = [(p.value, p.value) for p in Purpose]
+
+
+class Candidate(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    # The identifier this person has elsewhere (a scenario id, an import's key).
+    external_ref = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    linkedin_url = models.URLField(blank=True)
+    language = models.CharField(max_length=2, default="fr", choices=[("fr", "fr"), ("en", "en")])
+    timezone = models.CharField(max_length=64, default="Europe/Paris")
+    country = models.CharField(max_length=2, default="FR")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.LINKEDIN)
+    stars = models.PositiveSmallIntegerField(default=0)
+    tags = models.JSONField(default=list, blank=True)
+    skills = models.JSONField(default=list, blank=True)
+    years_experience = models.PositiveSmallIntegerField(null=True, blank=True)
+    desired_role = models.CharField(max_length=200, blank=True)
+    interests = models.JSONField(default=list, blank=True)
+    # A line about them that a follow-up can pick up: "your talk on Kotlin at Devoxx".
+    hook = models.CharField(max_length=300, blank=True)
+    preferred_channel = models.CharField(max_length=16, choices=CHANNEL_CHOICES, blank=True)
+    owner = models.ForeignKey(
+        Recruiter, null=True, blank=True, on_delete=models.SET_NULL, related_name="candidates"
+    )
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    do_not_contact_at = models.DateTimeField(null=True, blank=True)
+    email_bounced_at = models.DateTimeField(null=True, blank=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "external_ref"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stars__lte=3), name="candidate_stars_0_3")
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Consent(models.Model):
+    """A consent for one purpose: when, how, the exact text shown, and its withdrawal."""
+
+    class Method(models.TextChoices):
+        FORM = "form"
+        LINK = "link"
+        CALL = "call"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=16, choices=PURPOSE_CHOICES)
+    given_at = models.DateTimeField()
+    method = models.CharField(max_length=8, choices=Method.choices, default=Method.FORM)
+    text = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["candidate", "purpose"])]
+
+
+class Job(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    external_ref = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+
+    objects = OrgQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Application(models.Model):
+    """A candidate on a job, with a stage."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="applications")
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="applications")
+    stage = models.CharField(max_length=16, choices=STAGE_CHOICES, default=Stage.SOURCED)
+    stage_changed_at = models.DateTimeField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+    last_interview_at = models.DateTimeField(null=True, blank=True)
+    # The furthest stage reached before an end (rejected, withdrawn): a rejection after
+    # an interview is personal, an early one is not.
+    furthest_stage = models.CharField(max_length=16, choices=STAGE_CHOICES, default=Stage.SOURCED)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "job"], name="one_application_per_job")
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.stage not in (Stage.REJECTED, Stage.WITHDRAWN, Stage.HIRED)

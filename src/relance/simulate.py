@@ -1,0 +1,271 @@
+"""`relance simulate`: replay a scenario with a virtual clock through the real services.
+
+The clock jumps from one moment to the next: the next scenario event, or the next time a
+thread needs attention (its due time, or its deadline). At each, the real services act
+as they would in production: events are recorded, due e-mails are sent, due tasks are
+handed out (and done, unless the scenario says otherwise), missed deadlines raise alerts.
+Everything happens in one transaction that is rolled back at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from relance.engine import calendar
+from relance.engine.reasons import sentence
+from relance.followups import services
+from relance.followups.events import Event
+from relance.followups.models import Thread
+from relance.people.models import Candidate, Job, Organisation, Recruiter
+from relance.scenario import EventSpec, Scenario
+
+MAX_STEPS = 100_000
+
+
+@dataclass
+class Line:
+    """One decision the system took (or, for the readable timeline, one event)."""
+
+    at: datetime
+    candidate: str
+    kind: str
+    situation: str | None
+    reason: str
+    step: int | None = None
+    channel: str | None = None
+    recruiter: str | None = None
+    planned_at: datetime | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "at": self.at.isoformat(),
+            "candidate": self.candidate,
+            "kind": self.kind,
+        }
+        if self.channel is not None:
+            out["channel"] = self.channel
+        out["situation"] = self.situation
+        out["step"] = self.step
+        out["recruiter"] = self.recruiter
+        out["reason"] = self.reason
+        if self.planned_at is not None and self.planned_at != self.at:
+            out["planned_at"] = self.planned_at.isoformat()
+        return out
+
+    def text(self, language: str) -> str:
+        return sentence(self.reason, language, self.params)
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    lines: list[Line]  # decisions and, with kind "event", the scenario's events
+
+    @property
+    def decisions(self) -> list[Line]:
+        return [line for line in self.lines if line.kind != "event"]
+
+
+class _Rollback(Exception):
+    pass
+
+
+def run(scenario: Scenario) -> Result:
+    """Replay `scenario`; nothing it writes survives."""
+    result: Result | None = None
+    try:
+        with transaction.atomic():
+            result = _Replay(scenario).run()
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert result is not None
+    return result
+
+
+class _Replay:
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.lines: list[Line] = []
+        self.emitted: set[tuple[int, int | None, str]] = set()
+
+    def run(self) -> Result:
+        self._setup()
+        events = list(self.scenario.events)
+        position = 0
+        for _ in range(MAX_STEPS):
+            next_event = events[position].at if position < len(events) else None
+            due = self._next_due()
+            moments = [m for m in (next_event, due[0] if due else None) if m is not None]
+            if not moments:
+                break
+            now = min(moments)
+            if now > self.scenario.until:
+                break
+            if next_event is not None and next_event <= now:
+                self._event(events[position])
+                position += 1
+            elif due is not None:
+                self._due(due[1], due[2], now)
+        else:  # pragma: no cover - a scenario would need 100,000 steps
+            raise RuntimeError("the simulation did not settle")
+        return Result(self.scenario, self.lines)
+
+    # setting up
+
+    def _setup(self) -> None:
+        scenario = self.scenario
+        base = slugify(scenario.organisation) or "simulation"
+        slug = base
+        suffix = 1
+        while Organisation.objects.filter(slug=slug).exists():
+            suffix += 1
+            slug = f"{base}-{suffix}"
+        self.org = Organisation.objects.create(
+            name=scenario.organisation, slug=slug, policy=scenario.policy_overrides
+        )
+        self.recruiters: dict[str, Recruiter] = {}
+        for spec in scenario.recruiters:
+            first, _, last = spec.name.partition(" ")
+            self.recruiters[spec.id] = Recruiter.objects.create_user(
+                email=spec.email, first_name=first, last_name=last, organisation=self.org
+            )
+        self.recruiter_ids = {r.pk: ident for ident, r in self.recruiters.items()}
+        self.candidates: dict[str, Candidate] = {}
+        for c in scenario.candidates:
+            self.candidates[c.id] = Candidate.objects.create(
+                organisation=self.org,
+                external_ref=c.id,
+                first_name=c.first_name,
+                last_name=c.last_name,
+                email=c.email,
+                phone=c.phone,
+                linkedin_url=c.linkedin,
+                timezone=c.timezone,
+                country=c.country,
+                language=c.language,
+                stars=c.stars,
+                source=c.source,
+                preferred_channel=c.preferred_channel,
+                hook=c.hook,
+                owner=self.recruiters[c.owner] if c.owner else None,
+                created_at=scenario.start,
+            )
+        self.candidate_ids = {c.pk: ident for ident, c in self.candidates.items()}
+        self.zones = {c.pk: c.timezone for c in self.candidates.values()}
+        self.jobs: dict[str, Job] = {
+            j.id: Job.objects.create(
+                organisation=self.org,
+                external_ref=j.id,
+                title=j.title,
+                owner=self.recruiters[j.recruiter] if j.recruiter else None,
+                created_at=scenario.start,
+            )
+            for j in scenario.jobs
+        }
+
+    # the clock
+
+    def _next_due(self) -> tuple[datetime, Thread, str] | None:
+        best: tuple[datetime, Thread, str] | None = None
+        for thread in Thread.objects.of(self.org).filter(status=Thread.Status.OPEN):
+            for moment, what in ((thread.due_at, "action"), (thread.deadline_at, "deadline")):
+                if moment is None or (thread.pk, thread.action_index, what) in self.emitted:
+                    continue
+                if best is None or moment < best[0]:
+                    best = (moment, thread, what)
+        return best
+
+    def _event(self, spec: EventSpec) -> None:
+        candidate = self.candidates[spec.candidate]
+        event = Event(
+            type=spec.type,
+            at=spec.at,
+            candidate=candidate,
+            recruiter=self.recruiters[spec.recruiter] if spec.recruiter else None,
+            channel=spec.channel,
+            situation=spec.situation,
+            job=self.jobs[spec.job] if spec.job else None,
+            outcome=spec.outcome,
+            direction=spec.direction,
+            until=spec.until,
+            subject=spec.subject,
+            body=spec.body,
+        )
+        self.lines.append(
+            Line(
+                at=self._local(spec.at, candidate.pk),
+                candidate=spec.candidate,
+                kind="event",
+                situation=spec.situation.value if spec.situation else None,
+                reason=spec.type.value,
+                channel=spec.channel.value if spec.channel else None,
+                recruiter=spec.recruiter,
+                params={"outcome": spec.outcome},
+            )
+        )
+        self._effects(services.record_event(event, now=spec.at))
+
+    def _due(self, thread: Thread, what: str, now: datetime) -> None:
+        self.emitted.add((thread.pk, thread.action_index, what))
+        if what == "deadline":
+            self._line(thread, "alert", "sla_overdue", now)
+            return
+        if thread.next_kind == "send":
+            effects = services.perform_send(thread.pk, now)
+            self._effects(effects[:1], planned_at=thread.nominal_at)
+            self._effects(effects[1:])
+        elif thread.next_kind == "task":
+            self._line(thread, "task", thread.reason, now)
+            if self.scenario.auto_complete_tasks:
+                self._effects(services.complete_task(thread.pk, now))
+        else:
+            self._line(thread, "alert", thread.reason, now)
+
+    # output
+
+    def _line(self, thread: Thread, kind: str, reason: str, now: datetime) -> None:
+        self.lines.append(
+            Line(
+                at=self._local(now, thread.candidate_id),
+                candidate=self.candidate_ids[thread.candidate_id],
+                kind=kind,
+                situation=thread.situation,
+                reason=reason,
+                step=thread.next_step,
+                channel=thread.next_channel or None,
+                recruiter=self.recruiter_ids.get(thread.recruiter_id or 0),
+                planned_at=self._local(thread.nominal_at, thread.candidate_id)
+                if thread.nominal_at and kind != "alert"
+                else None,
+                params=dict(thread.reason_params),
+            )
+        )
+
+    def _effects(self, effects: list[services.Effect], planned_at: datetime | None = None) -> None:
+        for effect in effects:
+            if effect.kind == "start":
+                continue
+            self.lines.append(
+                Line(
+                    at=self._local(effect.at, effect.candidate_id),
+                    candidate=self.candidate_ids[effect.candidate_id],
+                    kind=effect.kind,
+                    situation=effect.situation,
+                    reason=effect.reason,
+                    step=effect.step if effect.kind != "stop" else None,
+                    channel=effect.channel if effect.kind != "stop" else None,
+                    recruiter=self.recruiter_ids.get(effect.recruiter_id or 0),
+                    planned_at=self._local(planned_at, effect.candidate_id) if planned_at else None,
+                    params=dict(effect.params),
+                )
+            )
+
+    def _local(self, moment: datetime, candidate_id: int) -> datetime:
+        return calendar.local(moment, self.zones[candidate_id])
