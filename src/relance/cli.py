@@ -31,7 +31,7 @@ TEXT = {
         "demo_loaded": "Organisation de démonstration « {name} » : "
         "{candidates} candidats, {recruiters} recruteurs.",
         "demo_try": "Essayez : relance agenda --recruiter {email}   ·   relance simulate {example}",
-        "kinds": {"send": "envoi auto", "task": "à faire", "alert": "alerte"},
+        "kinds": {"send": "envoi auto", "task": "à faire", "alert": "alerte", "stop": "arrêt"},
         "event": "événement",
         "timeline_title": "Simulation : {source} — {count} décision(s)",
         "no_org": "Aucune organisation dans la base. Lancez d'abord : relance demo",
@@ -51,7 +51,7 @@ TEXT = {
         "demo_loaded": "Demo organisation '{name}': "
         "{candidates} candidates, {recruiters} recruiters.",
         "demo_try": "Try: relance agenda --recruiter {email}   ·   relance simulate {example}",
-        "kinds": {"send": "auto-send", "task": "to do", "alert": "alert"},
+        "kinds": {"send": "auto-send", "task": "to do", "alert": "alert", "stop": "stop"},
         "event": "event",
         "timeline_title": "Simulation: {source} — {count} decision(s)",
         "no_org": "No organisation in the database yet. Run first: relance demo",
@@ -230,17 +230,26 @@ def show_agenda(
     _print_agenda(rows, count, now, org, lang, limit)
 
 
+def _console() -> Any:
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:
+        # Piped or captured: a comfortable width rather than rich's 80 columns.
+        console = Console(width=int(os.environ.get("COLUMNS", "140")))
+    return console
+
+
 def _print_agenda(
     rows: list[Any], count: int, now: datetime, org: Any, lang: str, limit: int
 ) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from relance.engine import calendar
-    from relance.engine.reasons import format_moment
+    from relance.engine.reasons import action_label, format_moment, short_moment
 
     text = TEXT[lang]
-    console = Console()
+    console = _console()
     when = format_moment(calendar.local(now, org.timezone), lang)
     if not rows:
         console.print(text["agenda_empty"])
@@ -248,28 +257,21 @@ def _print_agenda(
     table = Table(title=text["agenda_title"].format(when=when, count=count), title_justify="left")
     table.add_column("#", justify="right", style="dim")
     table.add_column(text["due"], no_wrap=True)
-    table.add_column(text["candidate"])
-    table.add_column(text["stage"])
-    table.add_column(text["what"])
-    table.add_column(text["why"], ratio=2)
-    table.add_column(text["recruiter"], style="dim")
+    table.add_column(text["candidate"], max_width=32)
+    table.add_column(text["what"], max_width=44)
+    table.add_column(text["why"], ratio=1)
     for rank, item in enumerate(rows, start=1):
-        due = item.due_at.strftime("%d/%m %H:%M")
+        due = short_moment(item.due_at, lang)
         if item.overdue:
-            due = f"[bold red]{due}\n{text['overdue']}[/]"
-        stars = "★" * item.stars
-        stage = item.stage + (f"\n[dim]{item.job}[/]" if item.job else "")
-        step = f" {item.step}" if item.step is not None else ""
+            due = f"{due}\n[bold red]{text['overdue']}[/]"
+        stars = f" [yellow]{'★' * item.stars}[/]" if item.stars else ""
+        details = " · ".join(x for x in (item.stage, item.job) if x)
+        who = f"{item.candidate}{stars}" + (f"\n[dim]{details}[/]" if details else "")
         kind = text["kinds"].get(item.kind, item.kind)
-        what = f"{item.situation}{step}\n[cyan]{item.channel or '—'}[/] · {kind}"
+        what = action_label(item.situation, item.step, item.channel, lang)
+        recruiter = item.recruiter.split("@")[0]
         table.add_row(
-            str(rank),
-            due,
-            f"{item.candidate} [yellow]{stars}[/]",
-            stage,
-            what,
-            item.why(lang),
-            item.recruiter.split("@")[0],
+            str(rank), due, who, f"{what}\n[cyan]{kind}[/] [dim]{recruiter}[/]", item.why(lang)
         )
     console.print(table)
     if count > len(rows):
@@ -295,8 +297,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _print_timeline(result: Any, lang: str) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from relance.engine.reasons import action_label, short_moment
 
     text = TEXT[lang]
     names = {c.id: f"{c.first_name} {c.last_name}".strip() for c in result.scenario.candidates}
@@ -309,31 +312,27 @@ def _print_timeline(result: Any, lang: str) -> None:
     table.add_column(text["due"], no_wrap=True)
     table.add_column(text["candidate"])
     table.add_column(text["what"])
-    table.add_column(text["why"], ratio=2)
-    styles = {
-        "send": "green",
-        "task": "cyan",
-        "alert": "bold red",
-        "stop": "magenta",
-        "event": "dim",
-    }
+    table.add_column(text["why"], ratio=1)
+    styles = {"send": "green", "task": "cyan", "alert": "bold red", "stop": "magenta"}
     for line in result.lines:
-        style = styles.get(line.kind, "")
+        when = short_moment(line.at, lang)
         if line.kind == "event":
             what = f"· {line.reason}" + (f" ({line.channel})" if line.channel else "")
-            outcome = line.params.get("outcome") or ""
+            outcome = str(line.params.get("outcome") or "")
             table.add_row(
-                f"[dim]{line.at:%a %d/%m %H:%M}[/]",
+                f"[dim]{when}[/]",
                 f"[dim]{names[line.candidate]}[/]",
                 f"[dim]{what}[/]",
                 f"[dim]{outcome}[/]",
             )
             continue
-        step = f" {line.step}" if line.step is not None else ""
-        channel = f" · {line.channel}" if line.channel else ""
-        what = f"[{style}]{line.kind}[/] {line.situation or ''}{step}{channel}"
-        table.add_row(f"{line.at:%a %d/%m %H:%M}", names[line.candidate], what, line.text(lang))
-    Console().print(table)
+        style = styles.get(line.kind, "")
+        kind = text["kinds"].get(line.kind, line.kind)
+        what = f"[{style}]{kind}[/] " + action_label(
+            line.situation or "", line.step, line.channel, lang
+        )
+        table.add_row(when, names[line.candidate], what, line.text(lang))
+    _console().print(table)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -345,9 +344,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     org = demo.ensure(now, reset=args.reset)
     text = TEXT[lang]
     stats = demo.stats(org)
-    from rich.console import Console
-
-    console = Console()
+    console = _console()
     console.print(text["demo_loaded"].format(name=org.name, **stats))
     show_agenda(org, None, now, demo.end_of_day(now, org), args.limit, False, lang)
     console.print(

@@ -89,9 +89,30 @@ def run(scenario: Scenario) -> Result:
     return result
 
 
+def replay_and_keep(
+    scenario: Scenario, slug: str, complete_tasks_due_before: datetime | None
+) -> Organisation:
+    """Replay `scenario` into a new organisation that is kept (the demo's history).
+
+    Tasks that come due before `complete_tasks_due_before` are done as they come; later
+    ones are left on the agenda, as a recruiter's day would find them.
+    """
+    with transaction.atomic():
+        replay = _Replay(scenario, slug=slug, complete_tasks_due_before=complete_tasks_due_before)
+        replay.run()
+    return replay.org
+
+
 class _Replay:
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        slug: str | None = None,
+        complete_tasks_due_before: datetime | None = None,
+    ) -> None:
         self.scenario = scenario
+        self.slug = slug
+        self.complete_before = complete_tasks_due_before
         self.lines: list[Line] = []
         self.emitted: set[tuple[int, int | None, str]] = set()
 
@@ -121,7 +142,7 @@ class _Replay:
 
     def _setup(self) -> None:
         scenario = self.scenario
-        base = slugify(scenario.organisation) or "simulation"
+        base = self.slug or slugify(scenario.organisation) or "simulation"
         slug = base
         suffix = 1
         while Organisation.objects.filter(slug=slug).exists():
@@ -173,13 +194,19 @@ class _Replay:
     # the clock
 
     def _next_due(self) -> tuple[datetime, Thread, str] | None:
+        """The earliest due time or deadline not acted on yet. Threads are read in time
+        order, so only the ones already acted on (tasks left undone) are skipped."""
         best: tuple[datetime, Thread, str] | None = None
-        for thread in Thread.objects.of(self.org).filter(status=Thread.Status.OPEN):
-            for moment, what in ((thread.due_at, "action"), (thread.deadline_at, "deadline")):
-                if moment is None or (thread.pk, thread.action_index, what) in self.emitted:
+        open_threads = Thread.objects.of(self.org).filter(status=Thread.Status.OPEN)
+        for column, what in (("due_at", "action"), ("deadline_at", "deadline")):
+            rows = open_threads.filter(**{f"{column}__isnull": False}).order_by(column, "pk")
+            for thread in rows.iterator(chunk_size=100):
+                if (thread.pk, thread.action_index, what) in self.emitted:
                     continue
+                moment = getattr(thread, column)
                 if best is None or moment < best[0]:
                     best = (moment, thread, what)
+                break
         return best
 
     def _event(self, spec: EventSpec) -> None:
@@ -223,10 +250,15 @@ class _Replay:
             self._effects(effects[1:])
         elif thread.next_kind == "task":
             self._line(thread, "task", thread.reason, now)
-            if self.scenario.auto_complete_tasks:
+            if self._auto_complete(now):
                 self._effects(services.complete_task(thread.pk, now))
         else:
             self._line(thread, "alert", thread.reason, now)
+
+    def _auto_complete(self, due: datetime) -> bool:
+        if self.complete_before is not None:
+            return due < self.complete_before
+        return self.scenario.auto_complete_tasks
 
     # output
 

@@ -93,7 +93,7 @@ def plan_next(
     if action.step > HARD_MAX_FOLLOWUPS:  # pragma: no cover - plan_for cuts them
         raise EngineError(f"follow-up {action.step} is beyond the hard cap")
     previous = done[-1] if done else None
-    nominal = _nominal(action, thread, candidate, previous, policy)
+    nominal = _nominal(action, thread, candidate, done, policy)
     reason = action.reason
     params: dict[str, str | int] = _action_params(action, thread, candidate, previous, policy)
 
@@ -259,9 +259,10 @@ def _nominal(
     action: Action,
     thread: ThreadView,
     candidate: CandidateView,
-    previous: Touch | None,
+    done: Sequence[Touch],
     policy: Policy,
 ) -> datetime:
+    previous = done[-1] if done else None
     anchor = previous.at if previous is not None else thread.started_at
     tz = candidate.timezone
     match action.timing:
@@ -270,12 +271,11 @@ def _nominal(
         case Timing.AFTER_DAYS:
             return anchor + timedelta(days=action.days)
         case Timing.OTHER_TIME_NEXT_DAY:
-            if previous is None or previous.kind is not TouchKind.CALL:
+            calls = [t for t in done if t.kind is TouchKind.CALL]
+            if not calls:
                 return anchor
-            day = calendar.next_working_day(
-                calendar.local(previous.at, tz).date(), candidate.country
-            )
-            clock = calendar.other_time_of_day(previous.at, tz, policy.call_window)
+            day = calendar.next_working_day(calendar.local(anchor, tz).date(), candidate.country)
+            clock = calendar.other_time_of_day(calls[-1].at, tz, policy.call_window)
             return calendar.at_local(day, clock, tz)
         case Timing.AFTER_SILENCE_DAYS:
             last = candidate.last_contact_at or thread.started_at

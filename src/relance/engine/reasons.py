@@ -278,5 +278,53 @@ def sentence(code: str, language: str, params: Mapping[str, str | int] | None = 
         return f"{texts[lang].split(':')[0]} ({code})"
 
 
+_SITUATIONS = {
+    "first_message": {"fr": "Premier message", "en": "First message"},
+    "linkedin_invitation": {"fr": "Invitation LinkedIn", "en": "LinkedIn invitation"},
+    "cv_database": {"fr": "CVthèque", "en": "CV database"},
+    "application": {"fr": "Candidature", "en": "Application"},
+    "keep_in_touch": {"fr": "Prise de nouvelles", "en": "Keeping in touch"},
+    "interview_feedback": {"fr": "Retour d'entretien", "en": "Interview feedback"},
+    "answer_deadline": {"fr": "Réponse due", "en": "Answer due"},
+    "rejection": {"fr": "Refus", "en": "Rejection"},
+}
+_CHANNELS = {
+    "email": {"fr": "e-mail", "en": "e-mail"},
+    "sms": {"fr": "SMS", "en": "SMS"},
+    "linkedin": {"fr": "LinkedIn", "en": "LinkedIn"},
+    "phone": {"fr": "appel", "en": "call"},
+}
+_STEP = {"fr": "relance {n}", "en": "follow-up {n}"}
+
+
+def situation_label(situation: str, language: str) -> str:
+    lang = language if language in LANGUAGES else "en"
+    return _SITUATIONS.get(situation, {}).get(lang, situation)
+
+
+def channel_label(channel: str, language: str) -> str:
+    lang = language if language in LANGUAGES else "en"
+    return _CHANNELS.get(channel, {}).get(lang, channel)
+
+
+def action_label(situation: str, step: int | None, channel: str | None, language: str) -> str:
+    """'Premier message · relance 1 · LinkedIn' / 'First message · follow-up 1 · LinkedIn'."""
+    lang = language if language in LANGUAGES else "en"
+    parts = [situation_label(situation, lang)]
+    if step:
+        parts.append(_STEP[lang].format(n=step))
+    if channel:
+        parts.append(channel_label(channel, lang))
+    return " · ".join(parts)
+
+
+def short_moment(moment: datetime, language: str) -> str:
+    """'lun. 02/03 09:15' / 'Mon 02/03 09:15'."""
+    lang = language if language in LANGUAGES else "en"
+    day = _DAYS[lang][moment.weekday()]
+    day = f"{day[:3]}." if lang == "fr" else day[:3]
+    return f"{day} {moment:%d/%m %H:%M}"
+
+
 def known_codes() -> frozenset[str]:
     return frozenset(_SENTENCES)

@@ -188,13 +188,15 @@ class Application(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="applications")
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="applications")
-    stage = models.CharField(max_length=16, choices=STAGE_CHOICES, default=Stage.SOURCED)
+    stage = models.CharField(max_length=16, choices=STAGE_CHOICES, default=Stage.SOURCED.value)
     stage_changed_at = models.DateTimeField()
     applied_at = models.DateTimeField(null=True, blank=True)
     last_interview_at = models.DateTimeField(null=True, blank=True)
     # The furthest stage reached before an end (rejected, withdrawn): a rejection after
     # an interview is personal, an early one is not.
-    furthest_stage = models.CharField(max_length=16, choices=STAGE_CHOICES, default=Stage.SOURCED)
+    furthest_stage = models.CharField(
+        max_length=16, choices=STAGE_CHOICES, default=Stage.SOURCED.value
+    )
 
     objects = OrgQuerySet.as_manager()
 
