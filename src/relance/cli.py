@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from relance.engine.policy import PolicyError
+from relance.errors import InputError
+
 EXIT_BAD_INPUT = 2
 
 TEXT = {
@@ -60,7 +63,7 @@ TEXT = {
 }
 
 
-class BadInput(Exception):
+class BadInput(InputError):
     pass
 
 
@@ -141,18 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             execute_from_command_line(["relance manage", *args.args])
             return 0
         return int(_COMMANDS[args.command](args))
-    except BadInput as error:
+    except (InputError, PolicyError) as error:
         print(f"relance {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Exception as error:
-        from relance.config import ConfigError
-        from relance.engine import PolicyError
-        from relance.scenario import ScenarioError
-
-        if isinstance(error, ScenarioError | PolicyError | ConfigError):
-            print(f"relance {args.command}: {error}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        raise
 
 
 def _setup_django() -> None:
@@ -299,7 +293,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def _print_timeline(result: Any, lang: str) -> None:
     from rich.table import Table
 
-    from relance.engine.reasons import action_label, short_moment
+    from relance.engine.reasons import action_label, channel_label, event_label, short_moment
 
     text = TEXT[lang]
     names = {c.id: f"{c.first_name} {c.last_name}".strip() for c in result.scenario.candidates}
@@ -317,7 +311,9 @@ def _print_timeline(result: Any, lang: str) -> None:
     for line in result.lines:
         when = short_moment(line.at, lang)
         if line.kind == "event":
-            what = f"· {line.reason}" + (f" ({line.channel})" if line.channel else "")
+            what = f"· {event_label(line.reason, lang)}"
+            if line.channel:
+                what += f" ({channel_label(line.channel, lang)})"
             outcome = str(line.params.get("outcome") or "")
             table.add_row(
                 f"[dim]{when}[/]",

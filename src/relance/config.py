@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from relance.errors import InputError
 
-class ConfigError(ValueError):
+
+class ConfigError(InputError):
     pass
 
 

@@ -26,14 +26,9 @@ from relance.engine import (
     Stage,
 )
 from relance.engine.calendar import CalendarError, check_country, zone
+from relance.errors import ScenarioError
 from relance.followups.events import EventType
 from relance.people.models import Source
-
-
-class ScenarioError(ValueError):
-    def __init__(self, source: str, line: int | None, where: str, message: str) -> None:
-        location = f"{source}:{line}" if line else source
-        super().__init__(f"{location}: {where}: {message}")
 
 
 @dataclass(frozen=True)

@@ -354,7 +354,7 @@ def _earliest_allowed(
         if not_before is not None:
             moved("rejection_not_before", max(at, not_before), {"days": int(action.days)})
         if away is not None and away > at:
-            moved("out_of_office", away, {"until_at": _local_iso(away, tz)})
+            moved("out_of_office", away, {"until_on": _local_iso(away, tz)})
         moved(
             "spacing",
             rules.written_spacing_earliest(at, done, channel, policy),
@@ -395,8 +395,12 @@ def _pressure_params(
     same_day = sum(1 for x in counted if calendar.local(x, tz).date() == day)
     if same_day >= policy.max_messages_per_day:
         return {"count": same_day, "period": "day"}
-    week = sum(1 for x in counted if at - rules.WEEK < x < at + rules.WEEK)
-    return {"count": week, "period": "week"}
+    before = sum(1 for x in counted if at - rules.WEEK < x <= at)
+    if before >= policy.max_messages_per_7_days:
+        return {"count": before, "period": "week"}
+    # Held by messages already sent after that date (an overdue follow-up).
+    around = sum(1 for x in counted if at - rules.WEEK < x < at + rules.WEEK)
+    return {"count": around, "period": "around"}
 
 
 def _first_holiday(start: datetime, opening: datetime, tz: str, country: str) -> str:

@@ -146,8 +146,8 @@ _SENTENCES: dict[str, dict[str, str]] = {
         "en": "Waiting: already {count} message(s) {period_en}",
     },
     "out_of_office": {
-        "fr": "En attente : absent(e) jusqu'au {until_at}",
-        "en": "Waiting: away until {until_at}",
+        "fr": "En attente : absent(e) jusqu'au {until_on}",
+        "en": "Waiting: away until {until_on}",
     },
     "rejection_not_before": {
         "fr": "En attente : une réponse négative part au plus tôt {days} jours "
@@ -215,6 +215,7 @@ _SENTENCES: dict[str, dict[str, str]] = {
 _PERIODS = {
     "day": {"fr": "aujourd'hui", "en": "today"},
     "week": {"fr": "sur les 7 derniers jours", "en": "in the last 7 days"},
+    "around": {"fr": "à moins d'une semaine de cette date", "en": "within a week of that date"},
 }
 
 _TRIGGERS = {
@@ -295,6 +296,33 @@ _CHANNELS = {
     "phone": {"fr": "appel", "en": "call"},
 }
 _STEP = {"fr": "relance {n}", "en": "follow-up {n}"}
+
+
+_EVENTS = {
+    "message_sent": {"fr": "message envoyé", "en": "message sent"},
+    "invitation_accepted": {
+        "fr": "invitation LinkedIn acceptée",
+        "en": "LinkedIn invitation accepted",
+    },
+    "application_received": {"fr": "candidature reçue", "en": "application received"},
+    "call": {"fr": "appel", "en": "call"},
+    "reply_received": {"fr": "réponse reçue", "en": "reply received"},
+    "auto_reply_received": {"fr": "réponse automatique (absence)", "en": "automatic reply (away)"},
+    "bounce": {"fr": "message rejeté", "en": "message bounced"},
+    "unsubscribed": {"fr": "désinscription", "en": "unsubscribed"},
+    "stage_changed": {"fr": "changement d'étape", "en": "stage changed"},
+    "consent_given": {"fr": "consentement donné", "en": "consent given"},
+    "consent_withdrawn": {"fr": "consentement retiré", "en": "consent withdrawn"},
+    "do_not_contact": {"fr": "à ne pas contacter", "en": "do not contact"},
+    "interview": {"fr": "entretien", "en": "interview"},
+    "trigger": {"fr": "occasion de prendre des nouvelles", "en": "reason to get in touch"},
+    "note": {"fr": "note", "en": "note"},
+}
+
+
+def event_label(event_type: str, language: str) -> str:
+    lang = language if language in LANGUAGES else "en"
+    return _EVENTS.get(event_type, {}).get(lang, event_type)
 
 
 def situation_label(situation: str, language: str) -> str:

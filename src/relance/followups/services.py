@@ -136,12 +136,17 @@ def _note_contact(candidate: Candidate, touch: Touchpoint) -> None:
         Candidate.objects.filter(pk=candidate.pk).update(owner_id=touch.recruiter_id)
 
 
-def _open_thread(candidate: Candidate, situation: Situation) -> Thread | None:
-    return (
-        Thread.objects.filter(candidate=candidate, situation=situation, status=Thread.Status.OPEN)
-        .order_by("started_at", "pk")
-        .first()
+def _open_thread(
+    candidate: Candidate, situation: Situation, recruiter: Recruiter | None
+) -> Thread | None:
+    """The open thread a recruiter's message or call continues: same situation, same
+    recruiter. Another recruiter's message starts a thread of their own (one voice)."""
+    rows = Thread.objects.filter(
+        candidate=candidate, situation=situation, status=Thread.Status.OPEN
     )
+    if recruiter is not None:
+        rows = rows.filter(recruiter=recruiter)
+    return rows.order_by("started_at", "pk").first()
 
 
 def _start_thread(
@@ -223,7 +228,7 @@ def _on_message_sent(event: Event) -> list[Effect]:
             application=application,
         )
         return []
-    thread = _open_thread(event.candidate, event.situation)
+    thread = _open_thread(event.candidate, event.situation, _recruiter_for(event))
     if thread is not None:
         # The recruiter did the thread's next step by hand.
         _record_step(
@@ -353,7 +358,7 @@ def _on_call(event: Event) -> list[Effect]:
     outcome = event.outcome or CallOutcome.NO_ANSWER
     direction = Direction.IN if event.direction == Direction.IN else Direction.OUT
     if event.situation is not None and direction is Direction.OUT:
-        thread = _open_thread(event.candidate, event.situation)
+        thread = _open_thread(event.candidate, event.situation, _recruiter_for(event))
         if thread is not None:
             _record_step(
                 thread, event.at, Channel.PHONE, recruiter=event.recruiter, outcome=outcome

@@ -1,0 +1,98 @@
+"""The `relance` command, run as a user runs it: in a separate process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "scenarios" / "first-message-reply.yaml"
+
+
+def relance(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "RELANCE_DATA_DIR": str(data_dir), "COLUMNS": "160"}
+    environment.pop("DATABASE_URL", None)  # the embedded default, as on a fresh machine
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "relance.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+        cwd=ROOT,
+    )
+
+
+def test_the_quick_start_demo_creates_the_database_and_prints_an_agenda(tmp_path):
+    done = relance("demo", "--now", "2026-11-20T10:00:00+01:00", "--lang", "en", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Demo organisation" in done.stdout
+    assert "follow-up(s) due" in done.stdout
+    assert (tmp_path / "relance.sqlite3").exists()
+    # Then the agenda of one recruiter, as JSON, in priority order.
+    agenda = relance(
+        "agenda", "--recruiter", "claire@agence-demo.example", "--now", "2026-11-20T10:00:00+01:00",
+        "--json", "--limit", "100", data_dir=tmp_path,
+    )  # fmt: skip
+    assert agenda.returncode == 0, agenda.stderr
+    rows = [json.loads(line) for line in agenda.stdout.splitlines()]
+    assert rows
+    assert {row["recruiter"] for row in rows} == {"claire@agence-demo.example"}
+    assert all(row["why"] for row in rows)
+    # Running the demo again keeps the same organisation.
+    again = relance("demo", "--now", "2026-11-20T10:00:00+01:00", data_dir=tmp_path)
+    assert again.returncode == 0, again.stderr
+
+
+def test_simulate_prints_one_json_object_per_decision(tmp_path):
+    done = relance("simulate", str(EXAMPLE), "--json", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["kind"] for line in lines] == ["task", "stop"]
+    # The throw-away database: simulate never creates the user's database.
+    assert not (tmp_path / "relance.sqlite3").exists()
+
+
+def test_simulate_prints_a_readable_timeline_in_french(tmp_path):
+    done = relance("simulate", str(EXAMPLE), "--lang", "fr", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Relance 1 : pas de réponse au message du lundi 2 mars" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["agenda", "--now", "yesterday"], "expected an ISO 8601 date-time"),
+        (["agenda", "--now", "2026-03-02T09:00:00"], "add a UTC offset"),
+        (["simulate", "missing.yaml"], "missing.yaml: file: no such file"),
+    ],
+)
+def test_bad_input_exits_with_code_2_and_says_what_was_expected(tmp_path, args, words):
+    done = relance(*args, data_dir=tmp_path)
+    assert done.returncode == 2
+    assert words in done.stderr
+
+
+def test_a_bad_scenario_exits_with_code_2_and_names_the_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("stars: 3", "stars: 4"))
+    done = relance("simulate", str(bad), data_dir=tmp_path)
+    assert done.returncode == 2
+    assert f"{bad}:8: candidates[0].stars: expected a whole number from 0 to 3, got 4" in done.stderr
+
+
+def test_a_bad_setting_stops_the_command_with_its_name(tmp_path):
+    done = relance("agenda", data_dir=tmp_path, env={"DATABASE_URL": "mysql://x/y"})
+    assert done.returncode == 2
+    assert "DATABASE_URL='mysql://x/y': unsupported scheme" in done.stderr
+
+
+def test_manage_passes_through_to_django(tmp_path):
+    done = relance("manage", "check", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "no issues" in done.stdout

@@ -1,0 +1,121 @@
+"""Bad scenarios get a clear message: the file, the line, the field, what was expected."""
+
+import pytest
+
+from relance.scenario import ScenarioError, parse
+
+GOOD_HEAD = """\
+start: 2026-03-02T08:00:00+01:00
+until: 2026-04-15T00:00:00+02:00
+recruiters:
+  - {id: r1, name: Claire Dubois, email: claire@agence.example}
+candidates:
+  - {id: c1, name: Léa Martin, email: lea@example.org}
+"""
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(ScenarioError) as caught:
+        parse(text, "plan.yaml")
+    return str(caught.value)
+
+
+def test_a_good_scenario_parses():
+    scenario = parse(
+        GOOD_HEAD
+        + "events:\n  - {at: 2026-03-02T09:15:00+01:00, type: message_sent, candidate: c1, channel: email}\n",
+        "plan.yaml",
+    )
+    assert scenario.events[0].recruiter == "r1"  # the only recruiter
+    assert scenario.candidates[0].last_name == "Martin"
+
+
+@pytest.mark.parametrize(
+    ("events", "where", "words"),
+    [
+        (
+            "  - {at: 2026-03-02, type: message_sent, candidate: c1, channel: email}",
+            "plan.yaml:8: events[0].at",
+            "without a time",
+        ),
+        (
+            "  - {at: '2026-03-02T09:15:00', type: message_sent, candidate: c1, channel: email}",
+            "plan.yaml:8: events[0].at",
+            "has no offset",
+        ),
+        (
+            "  - {at: 2026-03-02T09:15:00+01:00, type: mesage_sent, candidate: c1, channel: email}",
+            "plan.yaml:8: events[0].type",
+            "did you mean 'message_sent'",
+        ),
+        (
+            "  - {at: 2026-03-02T09:15:00+01:00, type: message_sent, candidate: c9, channel: email}",
+            "plan.yaml:8: events[0].candidate",
+            "no candidate has the id 'c9'",
+        ),
+        (
+            "  - {at: 2026-03-02T09:15:00+01:00, type: message_sent, candidate: c1, channel: phone}",
+            "plan.yaml:8: events[0].channel",
+            "expected one of email, sms, linkedin",
+        ),
+        (
+            "  - {at: 2026-03-02T09:15:00+01:00, type: message_sent, candidate: c1}",
+            "plan.yaml:8: events[0].channel",
+            "required",
+        ),
+        (
+            "  - {at: 2026-03-02T09:15:00+01:00, type: call, candidate: c1, outcome: busy}",
+            "plan.yaml:8: events[0].outcome",
+            "answered, voicemail, no_answer",
+        ),
+        (
+            "  - {at: 2026-03-02T09:15:00+01:00, type: stage_changed, candidate: c1, stage: interview}",
+            "plan.yaml:8: events[0].job",
+            "required",
+        ),
+        (
+            "  - {at: 2026-03-02T09:15:00+01:00, type: reply_received, candidate: c1, chanel: sms}",
+            "plan.yaml:8: events[0].chanel",
+            "did you mean 'channel'",
+        ),
+        (
+            "  - {at: 2027-03-02T09:15:00+01:00, type: note, candidate: c1}",
+            "plan.yaml:8: events[0].at",
+            "outside the scenario",
+        ),
+        (
+            "  - {at: 2026-03-02T09:15:00+01:00, type: message_sent, candidate: c1, channel: email, situation: rejection}",
+            "plan.yaml:8: events[0].situation",
+            "expected one of",
+        ),
+    ],
+)
+def test_a_bad_event_is_reported_with_its_line_and_field(events, where, words):
+    message = error_of(GOOD_HEAD + "events:\n" + events + "\n")
+    assert message.startswith(where), message
+    assert words in message
+
+
+def test_a_policy_beyond_a_hard_cap_is_refused_not_clipped():
+    message = error_of("policy: {max_followups: 5}\n" + GOOD_HEAD)
+    assert message.startswith("plan.yaml:1: policy.max_followups")
+    assert "4th follow-up is never sent" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "the scenario is empty"),
+        ("start: [unclosed\n", "syntax"),
+        ("- just\n- a list\n", "expected a mapping"),
+        (GOOD_HEAD + "candidates: []\n", "appears twice"),
+        (GOOD_HEAD.replace("c1, name", "c1, timezone: Mars/Olympus, name"), "unknown time zone 'Mars/Olympus'"),
+        (GOOD_HEAD.replace("c1, name", "c1, country: XX, name"), "unknown country 'XX'"),
+        (GOOD_HEAD.replace("c1, name", "c1, stars: 5, name"), "from 0 to 3"),
+        (GOOD_HEAD + "  - {id: c1, name: Twice}\n", "'c1' is already used"),
+        (GOOD_HEAD.replace("until: 2026-04-15T00:00:00+02:00", "until: 2026-01-01T00:00:00+01:00"), "must be after start"),
+        (GOOD_HEAD + "speed: fast\n", "unknown field"),
+    ],
+)
+def test_a_bad_file_gets_a_clear_message(text, words):
+    assert words in error_of(text)
