@@ -35,12 +35,13 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self, base: Path | None = None, fast: bool = True) -> None:
+    def __init__(self, fast: bool = True) -> None:
         binaries = server_binaries()
         if binaries is None:
             raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
         self.bin = binaries
-        self.dir = Path(base or tempfile.mkdtemp(prefix="relance-pg-"))
+        # Its own folder in /tmp: as root, the `postgres` user must be able to reach it.
+        self.dir = Path(tempfile.mkdtemp(prefix="relance-pg-"))
         self.data = self.dir / "data"
         self.port = _free_port()
         self.fast = fast
@@ -50,7 +51,9 @@ class Cluster:
         command = list(args)
         if self.as_root:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
 
     def start(self) -> str:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -87,7 +90,7 @@ class Cluster:
         return f"postgres://relance@127.0.0.1:{self.port}/{database}"
 
     def stop(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError, FileNotFoundError):
+        with contextlib.suppress(RuntimeError, FileNotFoundError):
             self._run(
                 str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"
             )

@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "scenarios" / "first-message-reply.yaml"
 
 
-def relance(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def relance(
+    *args: str, data_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "RELANCE_DATA_DIR": str(data_dir), "COLUMNS": "160"}
     environment.pop("DATABASE_URL", None)  # the embedded default, as on a fresh machine
     environment.update(env or {})
@@ -83,7 +85,9 @@ def test_a_bad_scenario_exits_with_code_2_and_names_the_line(tmp_path):
     bad.write_text(EXAMPLE.read_text().replace("stars: 3", "stars: 4"))
     done = relance("simulate", str(bad), data_dir=tmp_path)
     assert done.returncode == 2
-    assert f"{bad}:8: candidates[0].stars: expected a whole number from 0 to 3, got 4" in done.stderr
+    assert (
+        f"{bad}:8: candidates[0].stars: expected a whole number from 0 to 3, got 4" in done.stderr
+    )
 
 
 def test_a_bad_setting_stops_the_command_with_its_name(tmp_path):

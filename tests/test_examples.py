@@ -32,7 +32,9 @@ def test_there_is_an_example_for_every_situation():
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_an_example_scenario_gives_exactly_its_expected_decisions(path):
-    expected = [json.loads(line) for line in path.with_suffix(".expected.jsonl").read_text().splitlines()]
+    expected = [
+        json.loads(line) for line in path.with_suffix(".expected.jsonl").read_text().splitlines()
+    ]
     result = simulate.run(scenario.load(path))
     assert [line.as_json() for line in result.decisions] == expected
 

@@ -109,11 +109,19 @@ def test_a_policy_beyond_a_hard_cap_is_refused_not_clipped():
         ("start: [unclosed\n", "syntax"),
         ("- just\n- a list\n", "expected a mapping"),
         (GOOD_HEAD + "candidates: []\n", "appears twice"),
-        (GOOD_HEAD.replace("c1, name", "c1, timezone: Mars/Olympus, name"), "unknown time zone 'Mars/Olympus'"),
+        (
+            GOOD_HEAD.replace("c1, name", "c1, timezone: Mars/Olympus, name"),
+            "unknown time zone 'Mars/Olympus'",
+        ),
         (GOOD_HEAD.replace("c1, name", "c1, country: XX, name"), "unknown country 'XX'"),
         (GOOD_HEAD.replace("c1, name", "c1, stars: 5, name"), "from 0 to 3"),
         (GOOD_HEAD + "  - {id: c1, name: Twice}\n", "'c1' is already used"),
-        (GOOD_HEAD.replace("until: 2026-04-15T00:00:00+02:00", "until: 2026-01-01T00:00:00+01:00"), "must be after start"),
+        (
+            GOOD_HEAD.replace(
+                "until: 2026-04-15T00:00:00+02:00", "until: 2026-01-01T00:00:00+01:00"
+            ),
+            "must be after start",
+        ),
         (GOOD_HEAD + "speed: fast\n", "unknown field"),
     ],
 )

@@ -249,7 +249,7 @@ class _Replay:
             self._effects(effects[:1], planned_at=thread.nominal_at)
             self._effects(effects[1:])
         elif thread.next_kind == "task":
-            self._line(thread, "task", thread.reason, now)
+            self._line(thread, "task", thread.delay_reason or thread.reason, now)
             if self._auto_complete(now):
                 self._effects(services.complete_task(thread.pk, now))
         else:

@@ -97,7 +97,7 @@ def test_an_out_of_office_delays_but_does_not_stop():
     touches.append(inbound(paris(2026, 3, 2, 9, 16), TouchKind.AUTO_REPLY, until=back))
     decision = plan_next(t, candidate(), touches, POLICY)
     assert decision.kind is DecisionKind.SEND
-    assert decision.reason == "out_of_office"
+    assert decision.delay == "out_of_office"
     assert decision.at == paris(2026, 3, 12, 8, 0)
 
 
@@ -136,10 +136,11 @@ def test_the_pressure_cap_holds_a_followup_with_its_reason():
     # week old.
     touches.append(out(paris(2026, 3, 3, 10), Channel.LINKEDIN))
     decision = plan_next(t, candidate(), touches, POLICY)
-    assert decision.reason == "pressure_cap"
+    assert decision.delay == "pressure_cap"
     assert decision.params["period"] == "week"
     assert decision.at == paris(2026, 3, 9, 9, 15)
-    assert "2 message(s)" in decision.sentence("en")
+    assert "2 message(s)" in decision.sentence("en", waiting=True)
+    assert "Follow-up 1" in decision.sentence("en", waiting=False)
 
 
 def test_a_followup_due_on_a_holiday_waits_for_the_next_working_day_and_says_why():
@@ -147,7 +148,7 @@ def test_a_followup_due_on_a_holiday_waits_for_the_next_working_day_and_says_why
     # the follow-up leaves on Wednesday 15 (the date stays the same in summer time).
     t, touches = first_message(paris(2026, 7, 12, 9, 0), Channel.EMAIL)
     decision = plan_next(t, candidate(), touches, POLICY)
-    assert decision.reason == "holiday"
+    assert decision.delay == "holiday"
     assert decision.at.date().isoformat() == "2026-07-15"
 
 
@@ -218,9 +219,10 @@ def test_an_early_rejection_leaves_on_day_three_and_not_before():
     decided = event(paris(2026, 3, 3, 11), TouchKind.STAGE_CHANGE, outcome="rejected")
     t = thread(Situation.REJECTION, decided, anchor_at=applied_at)
     decision = plan_next(t, candidate(), [decided], POLICY)
-    assert (decision.kind, decision.channel, decision.reason) == (
+    assert (decision.kind, decision.channel, decision.reason, decision.delay) == (
         DecisionKind.SEND,
         Channel.EMAIL,
+        "rejection",
         "rejection_not_before",
     )
     assert decision.at == applied_at + timedelta(days=3)

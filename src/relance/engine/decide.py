@@ -98,12 +98,12 @@ def plan_next(
     params: dict[str, str | int] = _action_params(action, thread, candidate, previous, policy)
 
     at = nominal
+    delay: str | None = None
     if action.mode is not Mode.ALERT:
-        at, delay_reason, delay_params = _earliest_allowed(
+        at, delay, delay_params = _earliest_allowed(
             nominal, action, thread, candidate, ordered, done, policy
         )
-        if delay_reason is not None:
-            reason, params = delay_reason, {**params, **delay_params}
+        params.update(delay_params)
 
     mode = action.mode
     if thread.held_action == index and mode is Mode.SEND:
@@ -118,6 +118,7 @@ def plan_next(
         situation=thread.situation,
         reason=reason,
         params=params,
+        delay=delay,
         step=action.step,
         channel=action.channel,
         action=mode,

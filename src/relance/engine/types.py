@@ -232,13 +232,18 @@ class ThreadView:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What comes next for a thread, when, and why."""
+    """What comes next for a thread, when, and why.
+
+    `reason` says why the action is due (or why the thread stops); `delay`, when the rules
+    held the action back, names the rule that held it most.
+    """
 
     kind: DecisionKind
     at: datetime
     situation: Situation
     reason: str
     params: Mapping[str, str | int] = field(default_factory=dict)
+    delay: str | None = None
     step: int | None = None
     channel: Channel | None = None
     action: Mode | None = None  # for `wait`: what will happen at `at`
@@ -253,7 +258,17 @@ class Decision:
     def is_open(self) -> bool:
         return self.kind is not DecisionKind.STOP
 
-    def sentence(self, language: str) -> str:
+    @property
+    def why(self) -> str:
+        """The reason to show: the rule that delayed it, else the reason for the action."""
+        return self.delay or self.reason
+
+    def sentence(self, language: str, waiting: bool | None = None) -> str:
+        """The sentence a recruiter reads. While the action waits, why it waits; once it
+        is due, what it is for."""
         from relance.engine.reasons import sentence
 
-        return sentence(self.reason, language, self.params)
+        if waiting is None:
+            waiting = self.kind is DecisionKind.WAIT
+        code = self.delay if waiting and self.delay else self.reason
+        return sentence(code, language, self.params)

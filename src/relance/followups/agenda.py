@@ -57,11 +57,15 @@ class Item:
     channel: str
     kind: str
     reason: str
+    delay: str
+    waiting: bool  # held back by a rule: shown because its deadline is near or past
     params: dict[str, Any]
     recruiter: str
 
     def why(self, language: str) -> str:
-        return sentence(self.reason, language, self.params)
+        """Why it is due; while a rule still holds it back, that rule."""
+        code = self.delay if self.waiting and self.delay else self.reason
+        return sentence(code, language, self.params)
 
     def as_json(self, language: str) -> dict[str, Any]:
         return {
@@ -77,6 +81,7 @@ class Item:
             "channel": self.channel or None,
             "kind": self.kind,
             "reason": self.reason,
+            "waiting_for": self.delay if self.waiting else None,
             "why": self.why(language),
             "recruiter": self.recruiter,
         }
@@ -105,6 +110,8 @@ def items(threads: list[Thread], now: datetime) -> list[Item]:
                 channel=thread.next_channel,
                 kind=thread.next_kind,
                 reason=thread.reason,
+                delay=thread.delay_reason,
+                waiting=thread.due_at > now,
                 params=thread.reason_params,
                 recruiter=thread.recruiter.email if thread.recruiter else "",
             )

@@ -92,7 +92,8 @@ class Thread(models.Model):
     # min(due_at, deadline_at): when the thread first needs someone's attention.
     attention_at = models.DateTimeField(null=True, blank=True)
     priority = models.BigIntegerField(null=True, blank=True)
-    reason = models.CharField(max_length=32, blank=True)
+    reason = models.CharField(max_length=32, blank=True)  # why the action, or why it stopped
+    delay_reason = models.CharField(max_length=32, blank=True)  # the rule that held it back
     reason_params = models.JSONField(default=dict, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
 

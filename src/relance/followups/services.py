@@ -588,10 +588,9 @@ def complete_task(
     with transaction.atomic():
         thread = _locked_thread(thread_id)
         decision = _decide_now(thread, now)
-        if decision.kind not in (DecisionKind.TASK, DecisionKind.SEND, DecisionKind.WAIT) or (
-            decision.action is Mode.ALERT
-        ):
-            raise NotDue(f"thread {thread_id}: no task to complete ({decision.kind})")
+        # Only what is due: doing a follow-up early would break the rules that timed it.
+        if decision.kind not in (DecisionKind.TASK, DecisionKind.SEND):
+            raise NotDue(f"thread {thread_id}: nothing due to do now ({decision.kind})")
         channel = decision.channel or Channel.PHONE
         if channel.written and not body:
             rendered = _render_for(thread, decision, now)
@@ -614,7 +613,7 @@ def complete_task(
 
 def _locked_thread(thread_id: int) -> Thread:
     thread = (
-        Thread.objects.select_for_update()
+        Thread.objects.select_for_update(of=("self",))
         .select_related("candidate", "candidate__organisation", "recruiter", "application__job")
         .get(pk=thread_id)
     )
@@ -889,6 +888,7 @@ def store_decision(thread: Thread, decision: Decision, view: CandidateView) -> N
             stage_rank, view.stars, attention, Situation(thread.situation)
         )
     thread.reason = decision.reason
+    thread.delay_reason = decision.delay or ""
     thread.reason_params = dict(decision.params)
     thread.save(update_fields=STORED_FIELDS)
 
@@ -907,6 +907,7 @@ STORED_FIELDS = [
     "attention_at",
     "priority",
     "reason",
+    "delay_reason",
     "reason_params",
 ]
 
@@ -919,7 +920,7 @@ def _effect(
         at=at,
         candidate_id=thread.candidate_id,
         situation=thread.situation,
-        reason=reason or decision.reason,
+        reason=reason or decision.why,
         step=decision.step,
         channel=decision.channel.value if decision.channel else None,
         recruiter_id=thread.recruiter_id,

@@ -1,0 +1,141 @@
+"""The services: one transaction per event, one voice, near-duplicates, the agenda."""
+
+from datetime import timedelta
+
+import pytest
+
+from relance.engine import Channel, Situation
+from relance.followups import agenda, services
+from relance.followups.events import Event, EventType
+from relance.followups.models import Thread, Touchpoint
+from relance.messaging.models import Template
+from relance.messaging.render import TemplateProblem
+from relance.people.models import Application, Candidate, Job, Organisation, Recruiter
+from tests.conftest import paris
+
+pytestmark = pytest.mark.django_db
+
+T0 = paris(2026, 3, 2, 9, 0)
+
+
+def make_candidate(org, ref="c1", **fields):
+    values = {
+        "first_name": "Léa",
+        "last_name": "Martin",
+        "email": f"{ref}@example.org",
+        "created_at": T0,
+    }
+    values.update(fields)
+    return Candidate.objects.create(organisation=org, external_ref=ref, **values)
+
+
+def approach(candidate, recruiter, at=T0, channel=Channel.EMAIL, **more):
+    event = Event(
+        EventType.MESSAGE_SENT, at, candidate, recruiter=recruiter, channel=channel,
+        situation=Situation.FIRST_MESSAGE, **more,
+    )  # fmt: skip
+    return services.record_event(event, now=at)
+
+
+def test_an_approach_starts_a_thread_with_its_next_step_stored(org, recruiter):
+    candidate = make_candidate(org)
+    approach(candidate, recruiter)
+    thread = Thread.objects.get(candidate=candidate)
+    assert thread.status == Thread.Status.OPEN
+    assert (thread.next_kind, thread.next_step, thread.next_channel) == ("send", 1, "email")
+    assert thread.due_at == T0 + timedelta(days=2)
+    assert thread.reason == "followup"
+    assert thread.priority is not None
+    first = Touchpoint.objects.get(thread=thread)
+    assert first.subject  # the approach was written from the template
+    assert "Léa" in first.body
+
+
+def test_an_event_is_all_or_nothing(org, recruiter):
+    Template.objects.create(
+        organisation=org, name="first_message.0.email", language="fr",
+        subject="Hello", body="Bonjour {{ surnom }}", updated_at=T0,
+    )  # fmt: skip
+    job = Job.objects.create(organisation=org, title="Data Engineer", created_at=T0)
+    candidate = make_candidate(org)
+    with pytest.raises(TemplateProblem, match="surnom"):
+        approach(candidate, recruiter, job=job)
+    assert not Application.objects.exists()
+    assert not Touchpoint.objects.exists()
+    assert not Thread.objects.exists()
+
+
+def test_a_second_recruiter_is_told_and_must_confirm(org, recruiter):
+    other = Recruiter.objects.create_user(
+        email="thomas@test.example", first_name="Thomas", organisation=org
+    )
+    candidate = make_candidate(org)
+    approach(candidate, recruiter)
+    with pytest.raises(services.OneVoiceConflict, match="Claire Dubois"):
+        approach(candidate, other, at=T0 + timedelta(hours=2), confirmed=False)
+    assert Thread.objects.count() == 1
+    effects = approach(candidate, other, at=T0 + timedelta(hours=3), confirmed=True)
+    assert [e.reason for e in effects if e.kind == "alert"] == ["one_voice"]
+    assert Thread.objects.filter(status="open").count() == 2
+
+
+def test_a_near_identical_message_is_held_for_rewriting(org, recruiter):
+    other = Recruiter.objects.create_user(
+        email="thomas@test.example", first_name="Claire", last_name="Dubois", organisation=org
+    )
+    candidate = make_candidate(org)
+    approach(candidate, recruiter)
+    approach(candidate, other, at=T0 + timedelta(days=1))
+    first, second = Thread.objects.order_by("pk")
+    services.perform_send(first.pk, now=first.due_at.replace() + timedelta(days=6))
+    second.refresh_from_db()
+    effects = services.perform_send(second.pk, now=second.due_at + timedelta(days=7))
+    assert effects[0].kind == "task"
+    assert effects[0].reason == "near_duplicate"
+    second.refresh_from_db()
+    assert (second.next_kind, second.reason) == ("task", "near_duplicate")
+
+
+def test_a_reply_stops_every_open_thread_of_the_candidate(org, recruiter):
+    candidate = make_candidate(org)
+    approach(candidate, recruiter)
+    accepted = Event(
+        EventType.INVITATION_ACCEPTED, T0 + timedelta(hours=1), candidate, recruiter=recruiter
+    )
+    services.record_event(accepted, now=accepted.at)
+    reply = Event(
+        EventType.REPLY_RECEIVED, T0 + timedelta(hours=5), candidate, channel=Channel.LINKEDIN
+    )
+    effects = services.record_event(reply, now=reply.at)
+    assert sorted(e.situation for e in effects if e.kind == "stop") == [
+        "first_message",
+        "linkedin_invitation",
+    ]
+    assert not Thread.objects.filter(status="open").exists()
+
+
+def test_a_task_that_is_not_due_cannot_be_completed(org, recruiter):
+    candidate = make_candidate(org, linkedin_url="https://www.linkedin.com/in/lea")
+    approach(candidate, recruiter, channel=Channel.LINKEDIN)
+    thread = Thread.objects.get()
+    with pytest.raises(services.NotDue):
+        services.complete_task(thread.pk, now=T0 + timedelta(hours=1))
+    services.complete_task(thread.pk, now=thread.due_at)
+    thread.refresh_from_db()
+    assert thread.next_step == 2
+
+
+def test_the_agenda_is_ordered_and_never_shows_another_organisations_candidates(org, recruiter):
+    stars = make_candidate(org, "star", stars=3)
+    plain = make_candidate(org, "plain", stars=0)
+    approach(plain, recruiter, at=T0 - timedelta(hours=1))
+    approach(stars, recruiter)
+    elsewhere = Organisation.objects.create(name="Other", slug="other")
+    stranger = Recruiter.objects.create_user(email="x@other.example", organisation=elsewhere)
+    approach(make_candidate(elsewhere, "x"), stranger)
+    later = T0 + timedelta(days=3)
+    due = agenda.due_threads(org, later)
+    assert [t.candidate.external_ref for t in due] == ["star", "plain"]
+    assert agenda.count_due(org, later) == 2
+    assert agenda.count_due(elsewhere, later) == 1
+    assert agenda.due_threads(org, later, recruiter=stranger) == []
