@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from relance.engine import calendar
 from relance.engine.reasons import sentence
+from relance.errors import InputError, ScenarioError
 from relance.followups import services
 from relance.followups.events import Event
 from relance.followups.models import Thread
@@ -237,7 +238,12 @@ class _Replay:
                 params={"outcome": spec.outcome},
             )
         )
-        self._effects(services.record_event(event, now=spec.at))
+        try:
+            self._effects(services.record_event(event, now=spec.at))
+        except InputError as error:
+            raise ScenarioError(
+                self.scenario.source, spec.line, f"events[{spec.index}]", str(error)
+            ) from None
 
     def _due(self, thread: Thread, what: str, now: datetime) -> None:
         self.emitted.add((thread.pk, thread.action_index, what))

@@ -35,7 +35,9 @@ from relance.engine import (
     decide,
     priority_key,
 )
+from relance.engine.plans import written_channel
 from relance.engine.rules import near_duplicate_of, other_voices
+from relance.errors import InputError
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 from relance.messaging import compose
@@ -51,6 +53,15 @@ _CONTACT_KINDS = {
     TouchKind.APPLICATION,
     TouchKind.INVITATION_ACCEPTED,
     TouchKind.INTERVIEW,
+}
+
+
+# The situations whose first step is a message a recruiter writes; the others start with
+# an event (an invitation accepted, an application, a call, a stage change).
+_STARTED_BY_A_MESSAGE = {
+    Situation.FIRST_MESSAGE,
+    Situation.LINKEDIN_INVITATION,
+    Situation.KEEP_IN_TOUCH,
 }
 
 
@@ -240,12 +251,17 @@ def _on_message_sent(event: Event) -> list[Effect]:
             body=event.body,
         )
         return []
+    if event.situation not in _STARTED_BY_A_MESSAGE:
+        raise InputError(
+            f"{event.candidate}: no open {event.situation} thread for this message to continue; "
+            f"a message starts only {', '.join(sorted(_STARTED_BY_A_MESSAGE))}"
+        )
     recruiter = _recruiter_for(event)
     subject, body = event.subject, event.body
-    if not body:
-        rendered = _render_step(
-            event.candidate, recruiter, application, f"{event.situation}.0.{channel}", None, ""
-        )
+    name = f"{event.situation}.0.{channel}"
+    if not body and compose.exists(event.candidate.organisation, name, event.candidate.language):
+        # The recruiter used our template for the approach.
+        rendered = _render_step(event.candidate, recruiter, application, name, None, "")
         subject, body = rendered.subject, rendered.body
     start = _add_touch(
         event,
@@ -376,6 +392,11 @@ def _on_call(event: Event) -> list[Effect]:
     if event.situation is None or direction is Direction.IN or outcome == CallOutcome.ANSWERED:
         # Reached at the first call: nothing to follow up.
         return []
+    if event.situation is not Situation.CV_DATABASE:
+        raise InputError(
+            f"{event.candidate}: no open {event.situation} thread for this call to continue; "
+            "a call starts only a cv_database thread"
+        )
     recruiter = _recruiter_for(event)
     thread, effects = _start_thread(event, event.situation, touch, recruiter=recruiter)
     Touchpoint.objects.filter(pk=touch.pk).update(thread=thread)
@@ -816,41 +837,57 @@ def recompute_candidate(candidate: Candidate, now: datetime) -> list[Effect]:
     candidate.refresh_from_db()
     effects: list[Effect] = []
     policy = _organisation_policy(candidate)
-    for _ in range(3):  # a watch that ends is replaced once, and decided again
-        threads = list(
-            Thread.objects.filter(candidate=candidate, status=Thread.Status.OPEN).order_by("pk")
-        )
-        oldest = min((t.started_at for t in threads), default=now)
-        touches = _touches(candidate, since=oldest - _LOOKBACK)
-        view = candidate_view(candidate, touches)
-        for thread in threads:
-            decision = decide(thread_view(thread), view, touches, policy, now)
-            store_decision(thread, decision, view)
-            if decision.kind is DecisionKind.STOP:
-                effects.append(_effect("stop", thread, decision, decision.at))
-        if not _ensure_watch(candidate, view, threads):
-            break
+    threads = list(
+        Thread.objects.filter(candidate=candidate, status=Thread.Status.OPEN).order_by("pk")
+    )
+    touches, view = _history(candidate, threads, now)
+    for thread in threads:
+        effects += _decide_and_store(thread, view, touches, policy, now)
+    watch = _ensure_watch(candidate, view)
+    if watch is not None:
+        touches, view = _history(candidate, [watch], now)
+        effects += _decide_and_store(watch, view, touches, policy, now)
     return effects
 
 
-def _ensure_watch(candidate: Candidate, view: CandidateView, threads: list[Thread]) -> bool:
-    """Open a keep-in-touch watch for a consenting pool member who has none. True if one
-    was opened (and so needs deciding)."""
+def _history(
+    candidate: Candidate, threads: list[Thread], now: datetime
+) -> tuple[list[Touch], CandidateView]:
+    oldest = min((t.started_at for t in threads), default=now)
+    touches = _touches(candidate, since=oldest - _LOOKBACK)
+    return touches, candidate_view(candidate, touches)
+
+
+def _decide_and_store(
+    thread: Thread, view: CandidateView, touches: list[Touch], policy: Policy, now: datetime
+) -> list[Effect]:
+    decision = decide(thread_view(thread), view, touches, policy, now)
+    store_decision(thread, decision, view)
+    if decision.kind is DecisionKind.STOP:
+        return [_effect("stop", thread, decision, decision.at)]
+    return []
+
+
+def _ensure_watch(candidate: Candidate, view: CandidateView) -> Thread | None:
+    """Open a keep-in-touch watch for a consenting pool member who has none and whom we can
+    reach (LinkedIn or a working e-mail address)."""
     if Purpose.TALENT_POOL not in view.consents:
-        return False
-    if view.unsubscribed_at or view.do_not_contact_at:
-        return False
+        return None
+    if view.unsubscribed_at or view.do_not_contact_at or view.email_bounced_at:
+        return None
+    if written_channel(view, allowed=(Channel.LINKEDIN, Channel.EMAIL)) is None:
+        return None
     if Thread.objects.filter(
         candidate=candidate,
         situation=Situation.KEEP_IN_TOUCH,
         trigger="",
         status=Thread.Status.OPEN,
     ).exists():
-        return False
+        return None
     latest = Touchpoint.objects.filter(candidate=candidate).order_by("-at", "-pk").first()
     if latest is None:
-        return False
-    Thread.objects.create(
+        return None
+    return Thread.objects.create(
         organisation_id=candidate.organisation_id,
         candidate=candidate,
         recruiter_id=candidate.owner_id,
@@ -858,7 +895,6 @@ def _ensure_watch(candidate: Candidate, view: CandidateView, threads: list[Threa
         started_at=latest.at,
         start_touchpoint=latest,
     )
-    return True
 
 
 def store_decision(thread: Thread, decision: Decision, view: CandidateView) -> None:

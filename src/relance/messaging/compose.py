@@ -32,6 +32,12 @@ def template_source(organisation: Organisation, name: str, language: str) -> Sou
         raise TemplateProblem(name, language, "no such template") from None
 
 
+def exists(organisation: Organisation, name: str, language: str) -> bool:
+    return (name, language) in builtin() or (
+        Template.objects.of(organisation).filter(name=name, language=language).exists()
+    )
+
+
 def pool_link(candidate: Candidate) -> str:
     """A personal signed link to join the talent pool (the form comes with the consent pages)."""
     token = signing.dumps({"c": candidate.pk, "o": candidate.organisation_id}, salt=POOL_LINK_SALT)
