@@ -76,15 +76,23 @@ class Cluster:
         if self.fast:
             # A throw-away cluster: durability buys nothing here.
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        self.options = " ".join(options)
+        self._pg_ctl("start")
+        return self.url("postgres")
+
+    def _pg_ctl(self, action: str) -> None:
         self._run(
             str(self.bin / "pg_ctl"),
             "-D", str(self.data),
             "-l", str(self.dir / "server.log"),
-            "-o", " ".join(options),
-            "-w", "-t", "60",
-            "start",
+            "-o", self.options,
+            "-w", "-t", "120",
+            action,
         )  # fmt: skip
-        return self.url("postgres")
+
+    def restart(self) -> None:
+        """Stop and start again: the server's own caches start empty."""
+        self._pg_ctl("restart")
 
     def url(self, database: str) -> str:
         return f"postgres://relance@127.0.0.1:{self.port}/{database}"

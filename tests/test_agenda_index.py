@@ -50,6 +50,10 @@ def fill(org, recruiter, count=10000):
 
 def plan_of(queryset) -> str:
     sql, params = queryset.query.sql_with_params()
+    return explain(sql, params)
+
+
+def explain(sql, params) -> str:
     prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
     with connection.cursor() as cursor:
         cursor.execute(prefix + sql, params)
@@ -58,16 +62,23 @@ def plan_of(queryset) -> str:
 
 def test_the_recruiters_agenda_uses_its_index(org, recruiter):
     fill(org, recruiter)
-    query = agenda._due(org, NOW, recruiter).order_by("priority", "pk")[:50]
-    plan = plan_of(query)
+    plan = explain(*agenda.items_sql(org, NOW, recruiter, 50))
     assert "thread_agenda_recruiter" in plan, plan
-    due = agenda.due_threads(org, NOW, recruiter)
-    assert due
-    assert {t.recruiter_id for t in due} == {recruiter.pk}
+    shown = agenda.items(org, NOW, NOW, recruiter, 50)
+    assert shown
+    assert {i.recruiter for i in shown} == {recruiter.email}
+    assert [i.thread_id for i in shown] == [t.pk for t in agenda.due_threads(org, NOW, recruiter)]
+    # The ORM's version of the same query (for pages that need objects) uses it too.
+    assert "thread_agenda_recruiter" in plan_of(
+        agenda._due(org, NOW, recruiter).order_by("priority", "pk")[:50]
+    )
 
 
 def test_the_organisations_agenda_uses_its_index(org, recruiter):
     fill(org, recruiter)
     plan = plan_of(agenda._due(org, NOW, None).order_by("priority", "pk"))
     assert "thread_agenda_org" in plan, plan
+    assert "thread_agenda_org" in explain(*agenda.items_sql(org, NOW, None, None))
+    assert "thread_agenda_org" in explain(*agenda.plan_sql(org, NOW))
+    assert len(agenda.plan(org, NOW)) == 100
     assert agenda.count_due(org, NOW) == 100

@@ -215,7 +215,7 @@ def show_agenda(
 ) -> None:
     from relance.followups import agenda
 
-    rows = agenda.items(agenda.due_threads(org, until, recruiter, limit), now)
+    rows = agenda.items(org, until, now, recruiter, limit)
     if as_json:
         for item in rows:
             print(json.dumps(item.as_json(lang), ensure_ascii=False))

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from relance.engine import calendar
 from relance.engine.reasons import sentence
+from relance.followups import sql
 from relance.followups.models import Thread
-from relance.people.models import Organisation, Recruiter
+from relance.people.models import Application, Candidate, Job, Organisation, Recruiter
 
 
 def due_threads(
@@ -19,6 +21,7 @@ def due_threads(
     recruiter: Recruiter | None = None,
     limit: int | None = 50,
 ) -> list[Thread]:
+    """The due threads as model objects, for pages that act on them."""
     rows = _due(organisation, until, recruiter).order_by("priority", "pk")
     rows = rows.select_related("candidate", "recruiter", "application", "application__job")
     return list(rows[:limit] if limit is not None else rows)
@@ -87,33 +90,105 @@ class Item:
         }
 
 
-def items(threads: list[Thread], now: datetime) -> list[Item]:
+def items(
+    organisation: Organisation,
+    until: datetime,
+    now: datetime,
+    recruiter: Recruiter | None = None,
+    limit: int | None = 50,
+) -> list[Item]:
+    """The agenda, ready to show: what needs attention by `until`, in priority order.
+
+    This is the hot path of every recruiter's day, so it is one hand-written query for
+    exactly the columns shown, with no model objects: building the ORM query and its
+    objects costs several times what the database spends on the index range scan.
+    """
+    rows = sql.fetch(*items_sql(organisation, until, recruiter, limit))
     out = []
-    for thread in threads:
-        candidate = thread.candidate
-        tz = candidate.timezone
-        assert thread.due_at is not None
-        application = thread.application
+    for row in rows:
+        (pk, due_at, deadline_at, candidate_id, first, last, stars, tz, stage, job, situation,
+         step, channel, kind, reason, delay, params_json, email) = row  # fmt: skip
+        due_at = sql.moment(due_at)
+        deadline_at = sql.moment(deadline_at) if deadline_at is not None else None
         out.append(
             Item(
-                thread_id=thread.pk,
-                due_at=calendar.local(thread.due_at, tz),
-                deadline_at=calendar.local(thread.deadline_at, tz) if thread.deadline_at else None,
-                overdue=thread.deadline_at is not None and thread.deadline_at <= now,
-                candidate_id=candidate.pk,
-                candidate=candidate.full_name,
-                stars=candidate.stars,
-                stage=application.stage if application is not None else "",
-                job=application.job.title if application is not None else "",
-                situation=thread.situation,
-                step=thread.next_step,
-                channel=thread.next_channel,
-                kind=thread.next_kind,
-                reason=thread.reason,
-                delay=thread.delay_reason,
-                waiting=thread.due_at > now,
-                params=thread.reason_params,
-                recruiter=thread.recruiter.email if thread.recruiter else "",
+                thread_id=pk,
+                due_at=calendar.local(due_at, tz),
+                deadline_at=calendar.local(deadline_at, tz) if deadline_at else None,
+                overdue=deadline_at is not None and deadline_at <= now,
+                candidate_id=candidate_id,
+                candidate=f"{first} {last}".strip(),
+                stars=stars,
+                stage=stage or "",
+                job=job or "",
+                situation=situation,
+                step=step,
+                channel=channel,
+                kind=kind,
+                reason=reason,
+                delay=delay,
+                waiting=due_at > now,
+                params=json.loads(params_json) if isinstance(params_json, str) else params_json,
+                recruiter=email or "",
             )
         )
     return out
+
+
+def items_sql(
+    organisation: Organisation, until: datetime, recruiter: Recruiter | None, limit: int | None
+) -> tuple[str, list[Any]]:
+    """The agenda query. Its WHERE matches the partial indexes thread_agenda_recruiter and
+    thread_agenda_org (status = 'open', then organisation, [recruiter,] attention_at)."""
+    tables = {
+        "thread": sql.table(Thread),
+        "candidate": sql.table(Candidate),
+        "application": sql.table(Application),
+        "job": sql.table(Job),
+        "recruiter": sql.table(Recruiter),
+    }
+    params: list[Any] = [organisation.pk]
+    by_recruiter = ""
+    if recruiter is not None:
+        by_recruiter = "AND t.recruiter_id = %s"
+        params.append(recruiter.pk)
+    params.append(sql.param(until))
+    bounded = ""
+    if limit is not None:
+        bounded = "LIMIT %s"
+        params.append(int(limit))
+    query = f"""
+        SELECT t.id, t.due_at, t.deadline_at, c.id, c.first_name, c.last_name, c.stars,
+               c.timezone, a.stage, j.title, t.situation, t.next_step, t.next_channel,
+               t.next_kind, t.reason, t.delay_reason, t.reason_params, r.email
+        FROM {tables["thread"]} t
+        JOIN {tables["candidate"]} c ON c.id = t.candidate_id
+        LEFT JOIN {tables["application"]} a ON a.id = t.application_id
+        LEFT JOIN {tables["job"]} j ON j.id = a.job_id
+        LEFT JOIN {tables["recruiter"]} r ON r.id = t.recruiter_id
+        WHERE t.status = 'open' AND t.organisation_id = %s {by_recruiter}
+          AND t.attention_at <= %s
+        ORDER BY t.priority, t.id
+        {bounded}
+    """  # table names come from the models; every value is a bound parameter
+    return query, params
+
+
+def plan(organisation: Organisation, until: datetime) -> list[tuple[Any, ...]]:
+    """Everything due in the organisation by `until`, every rule already applied (the
+    stored decisions), in priority order, for the worker and the team view: tuples of
+    (thread, candidate, recruiter, situation, kind, step, channel, due_at, priority).
+    One index range scan, no model objects."""
+    rows = sql.fetch(*plan_sql(organisation, until))
+    return [(*row[:7], sql.moment(row[7]), row[8]) for row in rows]
+
+
+def plan_sql(organisation: Organisation, until: datetime) -> tuple[str, list[Any]]:
+    query = f"""
+        SELECT id, candidate_id, recruiter_id, situation, next_kind, next_step, next_channel,
+               due_at, priority
+        FROM {sql.table(Thread)}
+        WHERE status = 'open' AND organisation_id = %s AND attention_at <= %s
+        ORDER BY priority, id
+    """  # table name from the model; every value is a bound parameter
+    return query, [organisation.pk, sql.param(until)]

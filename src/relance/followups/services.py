@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min
 
 from relance.engine import (
     BounceKind,
@@ -38,10 +37,11 @@ from relance.engine import (
 from relance.engine.plans import written_channel
 from relance.engine.rules import near_duplicate_of, other_voices
 from relance.errors import InputError
+from relance.followups import sql
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 from relance.messaging import compose
-from relance.people.models import Application, Candidate, Consent, Job, Recruiter
+from relance.people.models import Application, Candidate, Consent, Recruiter
 
 # Touchpoints loaded before the oldest open thread started: the pressure cap looks back
 # a week from a due time that is never before the thread's start.
@@ -101,7 +101,11 @@ def record_event(event: Event, now: datetime) -> list[Effect]:
     """Record `event` on the candidate's timeline, start or advance threads, and recompute
     every open thread of the candidate. One transaction: all of it, or nothing."""
     with transaction.atomic():
-        candidate = Candidate.objects.select_for_update().get(pk=event.candidate.pk)
+        candidate = (
+            Candidate.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(pk=event.candidate.pk)
+        )
         event.candidate = candidate
         effects = _HANDLERS[event.type](event)
         effects += recompute_candidate(candidate, now)
@@ -745,17 +749,20 @@ def prepared_message(thread: Thread, now: datetime) -> compose.Rendered:
 
 
 def candidate_view(candidate: Candidate, touches: list[Touch]) -> CandidateView:
-    consents = frozenset(
-        Purpose(p)
-        for p in Consent.objects.filter(candidate=candidate, withdrawn_at__isnull=True).values_list(
-            "purpose", flat=True
-        )
+    # One round trip for both: the candidate's live consents and their applications' stages.
+    consents_and_stages = sql.fetch(
+        f"SELECT 'consent', purpose FROM {sql.table(Consent)}"
+        " WHERE candidate_id = %s AND withdrawn_at IS NULL"
+        f" UNION ALL SELECT 'stage', stage FROM {sql.table(Application)} WHERE candidate_id = %s",
+        [candidate.pk, candidate.pk],
     )
-    stages = [
-        Stage(s)
-        for s in Application.objects.filter(candidate=candidate).values_list("stage", flat=True)
-    ]
-    active = [s.rank for s in stages if s not in (Stage.REJECTED, Stage.WITHDRAWN, Stage.HIRED)]
+    consents: set[Purpose] = set()
+    active: list[int] = []
+    for what, value in consents_and_stages:
+        if what == "consent":
+            consents.add(Purpose(value))
+        elif Stage(value) not in (Stage.REJECTED, Stage.WITHDRAWN, Stage.HIRED):
+            active.append(Stage(value).rank)
     return CandidateView(
         timezone=candidate.timezone,
         country=candidate.country,
@@ -769,7 +776,7 @@ def candidate_view(candidate: Candidate, touches: list[Touch]) -> CandidateView:
         unsubscribed_at=candidate.unsubscribed_at,
         do_not_contact_at=candidate.do_not_contact_at,
         email_bounced_at=candidate.email_bounced_at,
-        consents=consents,
+        consents=frozenset(consents),
         last_contact_at=candidate.last_contact_at,
         stage_rank=max(active, default=0),
     )
@@ -791,7 +798,7 @@ def thread_view(thread: Thread) -> ThreadView:
     )
 
 
-_TOUCH_FIELDS = (
+_TOUCH_COLUMNS = (
     "id",
     "at",
     "kind",
@@ -806,25 +813,30 @@ _TOUCH_FIELDS = (
 
 
 def _touches(candidate: Candidate, since: datetime | None) -> list[Touch]:
-    rows = Touchpoint.objects.filter(candidate=candidate)
+    """The candidate's touchpoints from `since` (all of them with None), for the engine."""
+    query = (
+        f"SELECT {', '.join(_TOUCH_COLUMNS)} FROM {sql.table(Touchpoint)} WHERE candidate_id = %s"
+    )
+    params: list[Any] = [candidate.pk]
     if since is not None:
-        rows = rows.filter(at__gte=since)
-    return [to_touch(row) for row in rows.values_list(*_TOUCH_FIELDS)]
+        query += " AND at >= %s"
+        params.append(sql.param(since))
+    return [to_touch(row) for row in sql.fetch(query, params)]
 
 
 def to_touch(row: tuple[Any, ...]) -> Touch:
     pk, at, kind, direction, channel, outcome, thread_id, application_id, doubles, until = row
     return Touch(
         seq=pk,
-        at=at,
+        at=sql.moment(at),
         kind=TouchKind(kind),
         direction=Direction(direction) if direction else None,
         channel=Channel(channel) if channel else None,
         outcome=outcome,
         thread=thread_id,
         application=application_id,
-        doubles_call=doubles,
-        until=until,
+        doubles_call=bool(doubles),
+        until=sql.moment(until) if until is not None else None,
     )
 
 
@@ -832,9 +844,9 @@ def recompute_candidate(candidate: Candidate, now: datetime) -> list[Effect]:
     """Let the engine decide again for every open thread of the candidate, and store it.
 
     Also keeps the keep-in-touch watch: a pool member who consented always has one open
-    thread that comes due after a long silence.
+    thread that comes due after a long silence. `candidate` must be the current row (the
+    services keep it in step with what they write).
     """
-    candidate.refresh_from_db()
     effects: list[Effect] = []
     policy = _organisation_policy(candidate)
     threads = list(
@@ -843,7 +855,7 @@ def recompute_candidate(candidate: Candidate, now: datetime) -> list[Effect]:
     touches, view = _history(candidate, threads, now)
     for thread in threads:
         effects += _decide_and_store(thread, view, touches, policy, now)
-    watch = _ensure_watch(candidate, view)
+    watch = _ensure_watch(candidate, view, threads, touches)
     if watch is not None:
         touches, view = _history(candidate, [watch], now)
         effects += _decide_and_store(watch, view, touches, policy, now)
@@ -868,37 +880,48 @@ def _decide_and_store(
     return []
 
 
-def _ensure_watch(candidate: Candidate, view: CandidateView) -> Thread | None:
-    """Open a keep-in-touch watch for a consenting pool member who has none and whom we can
-    reach (LinkedIn or a working e-mail address)."""
+def _ensure_watch(
+    candidate: Candidate, view: CandidateView, threads: list[Thread], touches: list[Touch]
+) -> Thread | None:
+    """Open a keep-in-touch watch for a consenting pool member who has none (among the
+    threads just decided) and whom we can reach (LinkedIn or a working e-mail address)."""
     if Purpose.TALENT_POOL not in view.consents:
         return None
     if view.unsubscribed_at or view.do_not_contact_at or view.email_bounced_at:
         return None
     if written_channel(view, allowed=(Channel.LINKEDIN, Channel.EMAIL)) is None:
         return None
-    if Thread.objects.filter(
-        candidate=candidate,
-        situation=Situation.KEEP_IN_TOUCH,
-        trigger="",
-        status=Thread.Status.OPEN,
-    ).exists():
+    if any(
+        t.situation == Situation.KEEP_IN_TOUCH and not t.trigger and t.status == Thread.Status.OPEN
+        for t in threads
+    ):
         return None
-    latest = Touchpoint.objects.filter(candidate=candidate).order_by("-at", "-pk").first()
-    if latest is None:
-        return None
+    if touches:
+        latest_at, latest_id = max((t.at, t.seq) for t in touches)
+    else:  # nothing recent was loaded: look further back
+        row = (
+            Touchpoint.objects.filter(candidate=candidate)
+            .order_by("-at", "-pk")
+            .values_list("at", "pk")
+            .first()
+        )
+        if row is None:
+            return None
+        latest_at, latest_id = row
     return Thread.objects.create(
         organisation_id=candidate.organisation_id,
         candidate=candidate,
         recruiter_id=candidate.owner_id,
         situation=Situation.KEEP_IN_TOUCH,
-        started_at=latest.at,
-        start_touchpoint=latest,
+        started_at=latest_at,
+        start_touchpoint_id=latest_id,
     )
 
 
 def store_decision(thread: Thread, decision: Decision, view: CandidateView) -> None:
-    """Write the engine's decision into the thread's indexed columns."""
+    """Write the engine's decision into the thread's indexed columns (only if it changed:
+    most events leave most threads as they were)."""
+    before = [getattr(thread, name) for name in STORED_FIELDS]
     if decision.kind is DecisionKind.STOP:
         thread.status = Thread.Status.STOPPED
         thread.stopped_at = decision.at
@@ -926,7 +949,8 @@ def store_decision(thread: Thread, decision: Decision, view: CandidateView) -> N
     thread.reason = decision.reason
     thread.delay_reason = decision.delay or ""
     thread.reason_params = dict(decision.params)
-    thread.save(update_fields=STORED_FIELDS)
+    if [getattr(thread, name) for name in STORED_FIELDS] != before:
+        thread.save(update_fields=STORED_FIELDS)
 
 
 STORED_FIELDS = [
@@ -963,13 +987,3 @@ def _effect(
         thread_id=thread.pk,
         params=dict(decision.params),
     )
-
-
-def oldest_open_start(candidate: Candidate) -> datetime | None:
-    return Thread.objects.filter(candidate=candidate, status=Thread.Status.OPEN).aggregate(
-        m=Min("started_at")
-    )["m"]
-
-
-def job_of(thread: Thread) -> Job | None:
-    return thread.application.job if thread.application_id else None
