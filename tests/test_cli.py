@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +36,10 @@ def test_the_quick_start_demo_creates_the_database_and_prints_an_agenda(tmp_path
     assert done.returncode == 0, done.stderr
     assert "Demo organisation" in done.stdout
     assert "follow-up(s) due" in done.stdout
-    assert (tmp_path / "relance.sqlite3").exists()
+    database = tmp_path / "relance.sqlite3"
+    assert database.exists()
+    with sqlite3.connect(database) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     # Then the agenda of one recruiter, as JSON, in priority order.
     agenda = relance(
         "agenda", "--recruiter", "claire@agence-demo.example", "--now", "2026-11-20T10:00:00+01:00",

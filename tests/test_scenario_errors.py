@@ -127,3 +127,17 @@ def test_a_policy_beyond_a_hard_cap_is_refused_not_clipped():
 )
 def test_a_bad_file_gets_a_clear_message(text, words):
     assert words in error_of(text)
+
+
+def test_an_event_that_cannot_happen_in_its_story_names_its_line(db):
+    from relance import simulate
+
+    scenario = parse(
+        GOOD_HEAD
+        + "events:\n  - {at: 2026-03-02T09:15:00+01:00, type: message_sent, candidate: c1, channel: sms, situation: cv_database}\n",
+        "plan.yaml",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        simulate.run(scenario)
+    assert str(caught.value).startswith("plan.yaml:8: events[0]: ")
+    assert "no open cv_database thread" in str(caught.value)

@@ -292,11 +292,14 @@ def _history(b: _Builder, spec: CandidateSpec, situation: str) -> CandidateSpec:
     source = {"first": "linkedin", "invitation": "linkedin", "cv": "cv_database",
               "application": "application", "pool": "linkedin"}[situation]  # fmt: skip
     if situation == "first":
-        channel = Channel.LINKEDIN if spec.linkedin and rng.random() < 0.6 else Channel.EMAIL
+        roll = rng.random()
+        # Out-of-office replies and bounces come back to e-mails.
+        email_only = 0.30 <= roll < 0.42
+        linkedin = spec.linkedin and not email_only and rng.random() < 0.6
+        channel = Channel.LINKEDIN if linkedin else Channel.EMAIL
         t0 = b.work_time(16, 0.5, tz)
         b.add(t0, EventType.MESSAGE_SENT, c, recruiter=recruiter, channel=channel,
               situation=Situation.FIRST_MESSAGE, job=job)  # fmt: skip
-        roll = rng.random()
         if roll < 0.30:
             b.add(
                 t0 + timedelta(days=rng.uniform(0.2, 9)),
@@ -304,7 +307,7 @@ def _history(b: _Builder, spec: CandidateSpec, situation: str) -> CandidateSpec:
                 c,
                 channel=channel,
             )
-        elif roll < 0.36 and channel is Channel.EMAIL:
+        elif roll < 0.38:
             back = (t0 + timedelta(days=rng.randint(5, 12))).replace(hour=0, minute=0)
             b.add(
                 t0 + timedelta(minutes=2),
@@ -313,13 +316,13 @@ def _history(b: _Builder, spec: CandidateSpec, situation: str) -> CandidateSpec:
                 channel=channel,
                 until=back,
             )
-        elif roll < 0.40 and channel is Channel.EMAIL:
+        elif roll < 0.42:
             b.add(t0 + timedelta(minutes=3), EventType.BOUNCE, c, outcome=BounceKind.HARD)
-        elif roll < 0.43:
+        elif roll < 0.45:
             b.add(
                 t0 + timedelta(days=rng.uniform(1, 5)), EventType.UNSUBSCRIBED, c, channel=channel
             )
-        elif roll < 0.47:
+        elif roll < 0.49:
             # Another recruiter approaches the same person: one voice (hard rule 8).
             other = rng.choice([r.id for r in RECRUITERS if r.id != recruiter])
             b.add(

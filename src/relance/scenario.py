@@ -325,6 +325,17 @@ class _Reader:
         seen.add(ident)
         return ident
 
+    def reference(
+        self, item: _Mapping, key: str, where: str, known: set[str], what: str
+    ) -> str | None:
+        """An optional id that must name a defined recruiter, candidate or job."""
+        ident = self.text(item, key, where) or None
+        if ident is not None and ident not in known:
+            raise self.fail(
+                self.line_of(item, key), f"{where}.{key}", f"no {what} has the id {ident!r}"
+            )
+        return ident
+
     # sections
 
     def scenario(self, data: Any) -> Scenario:
@@ -441,13 +452,7 @@ class _Reader:
                     f"{where}.stars",
                     f"expected a whole number from 0 to 3, got {_show(stars)}",
                 )
-            owner = self.text(item, "owner", where) or None
-            if owner is not None and owner not in recruiters:
-                raise self.fail(
-                    self.line_of(item, "owner"),
-                    f"{where}.owner",
-                    f"no recruiter has the id {owner!r}",
-                )
+            owner = self.reference(item, "owner", where, recruiters, "recruiter")
             email = self.text(item, "email", where).strip()
             if email and "@" not in email:
                 raise self.fail(
@@ -493,13 +498,7 @@ class _Reader:
             self.keys(item, _JOB, where)
             ident = self.identifier(item, where, seen)
             title = self.text(self.require(item, "title", where), "title", where)
-            recruiter = self.text(item, "recruiter", where) or None
-            if recruiter is not None and recruiter not in recruiters:
-                raise self.fail(
-                    self.line_of(item, "recruiter"),
-                    f"{where}.recruiter",
-                    f"no recruiter has the id {recruiter!r}",
-                )
+            recruiter = self.reference(item, "recruiter", where, recruiters, "recruiter")
             out.append(JobSpec(ident, title, recruiter))
         return out
 
@@ -519,27 +518,11 @@ class _Reader:
             for key in ("at", "candidate", *sorted(required)):
                 self.required(item, key, where)
             at = self.moment(item, "at", where)
-            candidate = self.text(item, "candidate", where)
-            if candidate not in candidates:
-                raise self.fail(
-                    self.line_of(item, "candidate"),
-                    f"{where}.candidate",
-                    f"no candidate has the id {candidate!r}",
-                )
-            recruiter = self.text(item, "recruiter", where) or None
-            if recruiter is not None and recruiter not in recruiters:
-                raise self.fail(
-                    self.line_of(item, "recruiter"),
-                    f"{where}.recruiter",
-                    f"no recruiter has the id {recruiter!r}",
-                )
+            candidate = self.reference(item, "candidate", where, candidates, "candidate") or ""
+            recruiter = self.reference(item, "recruiter", where, recruiters, "recruiter")
             if recruiter is None and len(recruiters) == 1:
                 recruiter = next(iter(recruiters))
-            job = self.text(item, "job", where) or None
-            if job is not None and job not in jobs:
-                raise self.fail(
-                    self.line_of(item, "job"), f"{where}.job", f"no job has the id {job!r}"
-                )
+            job = self.reference(item, "job", where, jobs, "job")
             channel = None
             if "channel" in item:
                 allowed = [c.value for c in Channel]
