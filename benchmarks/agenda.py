@@ -631,7 +631,17 @@ def measure_naive(org: Any, sample: int) -> dict[str, Any]:
             agenda._due(org, NOW, None)
             .filter(candidate_id__lte=sample)
             .order_by("priority", "pk")
-            .values_list(*agenda.PLAN_FIELDS)
+            .values_list(
+                "id",
+                "candidate_id",
+                "recruiter_id",
+                "situation",
+                "next_kind",
+                "next_step",
+                "next_channel",
+                "due_at",
+                "priority",
+            )
         )
 
     timed(indexed, 3)
@@ -693,8 +703,7 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
         str(args.naive_sample),
     ]
     try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        sys.stderr.write(done.stderr)
+        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
         if done.returncode != 0:
             raise SystemExit(f"{backend} worker failed")
         result = json.loads(done.stdout.splitlines()[-1])
