@@ -201,32 +201,37 @@ def test_nothing_the_system_does_breaks_a_hard_rule(text):
 
 @given(scenarios())
 def test_stored_due_times_equal_what_the_engine_computes_from_scratch(text):
+    """Checked after every event and every action of the replay, with no look-back window."""
     note(text)
+    mismatches = []
     with transaction.atomic():
-        run, candidate = replay(text)
-        candidate.refresh_from_db()
-        policy = Policy.from_mapping(run.scenario.policy_overrides)
-        everything = services._touches(candidate, since=None)  # no look-back window at all
-        view = services.candidate_view(candidate, everything)
-        mismatches = []
-        for thread in Thread.objects.filter(candidate=candidate, status="open"):
-            fresh = decide(
-                services.thread_view(thread), view, everything, policy, run.scenario.until
-            )
-            stored = (
-                thread.due_at,
-                thread.next_kind,
-                thread.next_step,
-                thread.next_channel,
-                thread.reason,
-                thread.delay_reason,
-                thread.deadline_at,
-            )
-            computed = (
-                fresh.at, fresh.action.value if fresh.action else None, fresh.step,
-                fresh.channel.value if fresh.channel else "", fresh.reason, fresh.delay or "", fresh.deadline_at,
-            )  # fmt: skip
-            if fresh.kind.value == "stop" or stored != computed:
-                mismatches.append((thread.situation, stored, computed, fresh.kind))
+        scenario = parse(text, "property")
+        policy = Policy.from_mapping(scenario.policy_overrides)
+        run: _Replay
+
+        def check(now):
+            candidate = Candidate.objects.get(pk=run.candidates["c"].pk)
+            everything = services.load_touches(candidate, since=None)
+            view = services.candidate_view(candidate, everything)
+            for thread in Thread.objects.filter(candidate=candidate, status="open"):
+                fresh = decide(services.thread_view(thread), view, everything, policy, now)
+                stored = (
+                    thread.due_at,
+                    thread.next_kind,
+                    thread.next_step,
+                    thread.next_channel,
+                    thread.reason,
+                    thread.delay_reason,
+                    thread.deadline_at,
+                )
+                computed = (
+                    fresh.at, fresh.action.value if fresh.action else None, fresh.step,
+                    fresh.channel.value if fresh.channel else "", fresh.reason, fresh.delay or "", fresh.deadline_at,
+                )  # fmt: skip
+                if fresh.kind.value == "stop" or stored != computed:
+                    mismatches.append((now, thread.situation, stored, computed, fresh.kind))
+
+        run = _Replay(scenario, after_each=check)
+        run.run()
         transaction.set_rollback(True)
     assert mismatches == []

@@ -9,6 +9,7 @@ Everything happens in one transaction that is rolled back at the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -110,8 +111,10 @@ class _Replay:
         scenario: Scenario,
         slug: str | None = None,
         complete_tasks_due_before: datetime | None = None,
+        after_each: Callable[[datetime], None] | None = None,
     ) -> None:
         self.scenario = scenario
+        self.after_each = after_each  # called after every event and action (for tests)
         self.slug = slug
         self.complete_before = complete_tasks_due_before
         self.lines: list[Line] = []
@@ -135,6 +138,8 @@ class _Replay:
                 position += 1
             elif due is not None:
                 self._due(due[1], due[2], now)
+            if self.after_each is not None:
+                self.after_each(now)
         else:  # pragma: no cover - a scenario would need 100,000 steps
             raise RuntimeError("the simulation did not settle")
         return Result(self.scenario, self.lines)

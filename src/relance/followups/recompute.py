@@ -1,0 +1,302 @@
+"""Recomputing a candidate: the engine decides again for every open thread, and the
+decision is stored in the thread's indexed columns (due time, priority, reasons).
+
+This runs after every event that touches a candidate, so its reads are hand-written
+queries (followups/sql.py): the candidate's touchpoints, and their consents and stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from relance.engine import (
+    CandidateView,
+    Channel,
+    Decision,
+    DecisionKind,
+    Direction,
+    Mode,
+    Policy,
+    Purpose,
+    Situation,
+    Stage,
+    ThreadView,
+    Touch,
+    TouchKind,
+    decide,
+    priority_key,
+)
+from relance.engine.plans import written_channel
+from relance.followups import sql
+from relance.followups.models import Thread, Touchpoint
+from relance.people.models import Application, Candidate, Consent
+
+# Touchpoints loaded before the oldest open thread started: the pressure cap looks back
+# a week from a due time that is never before the thread's start.
+LOOKBACK = timedelta(days=8)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Something the system decided or did, for the caller to show or log."""
+
+    kind: str  # send, task, alert, stop, start
+    at: datetime
+    candidate_id: int
+    situation: str | None
+    reason: str
+    step: int | None = None
+    channel: str | None = None
+    recruiter_id: int | None = None
+    thread_id: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# --- recording events ---------------------------------------------------------------------
+
+
+def organisation_policy(candidate: Candidate) -> Policy:
+    return candidate.organisation.get_policy()
+
+
+def candidate_view(candidate: Candidate, touches: list[Touch]) -> CandidateView:
+    # One round trip for both: the candidate's live consents and their applications' stages.
+    consents_and_stages = sql.fetch(
+        f"SELECT 'consent', purpose FROM {sql.table(Consent)}"
+        " WHERE candidate_id = %s AND withdrawn_at IS NULL"
+        f" UNION ALL SELECT 'stage', stage FROM {sql.table(Application)} WHERE candidate_id = %s",
+        [candidate.pk, candidate.pk],
+    )
+    consents: set[Purpose] = set()
+    active: list[int] = []
+    for what, value in consents_and_stages:
+        if what == "consent":
+            consents.add(Purpose(value))
+        elif Stage(value) not in (Stage.REJECTED, Stage.WITHDRAWN, Stage.HIRED):
+            active.append(Stage(value).rank)
+    return CandidateView(
+        timezone=candidate.timezone,
+        country=candidate.country,
+        stars=candidate.stars,
+        has_email=bool(candidate.email),
+        has_phone=bool(candidate.phone),
+        has_linkedin=bool(candidate.linkedin_url),
+        preferred_channel=Channel(candidate.preferred_channel)
+        if candidate.preferred_channel
+        else None,
+        unsubscribed_at=candidate.unsubscribed_at,
+        do_not_contact_at=candidate.do_not_contact_at,
+        email_bounced_at=candidate.email_bounced_at,
+        consents=frozenset(consents),
+        last_contact_at=candidate.last_contact_at,
+        stage_rank=max(active, default=0),
+    )
+
+
+def thread_view(thread: Thread) -> ThreadView:
+    return ThreadView(
+        id=thread.pk,
+        situation=Situation(thread.situation),
+        started_at=thread.started_at,
+        start_seq=thread.start_touchpoint_id or 0,
+        recruiter=thread.recruiter_id,
+        application=thread.application_id,
+        stage_rank=thread.stage_rank,
+        anchor_at=thread.anchor_at,
+        late_stage=thread.late_stage,
+        trigger=thread.trigger,
+        held_action=thread.held_action,
+    )
+
+
+_TOUCH_COLUMNS = (
+    "id",
+    "at",
+    "kind",
+    "direction",
+    "channel",
+    "outcome",
+    "thread_id",
+    "application_id",
+    "doubles_call",
+    "until",
+)
+
+
+def load_touches(candidate: Candidate, since: datetime | None) -> list[Touch]:
+    """The candidate's touchpoints from `since` (all of them with None), for the engine."""
+    query = (
+        f"SELECT {', '.join(_TOUCH_COLUMNS)} FROM {sql.table(Touchpoint)} WHERE candidate_id = %s"
+    )
+    params: list[Any] = [candidate.pk]
+    if since is not None:
+        query += " AND at >= %s"
+        params.append(sql.param(since))
+    return [to_touch(row) for row in sql.fetch(query, params)]
+
+
+def to_touch(row: tuple[Any, ...]) -> Touch:
+    pk, at, kind, direction, channel, outcome, thread_id, application_id, doubles, until = row
+    return Touch(
+        seq=pk,
+        at=sql.moment(at),
+        kind=TouchKind(kind),
+        direction=Direction(direction) if direction else None,
+        channel=Channel(channel) if channel else None,
+        outcome=outcome,
+        thread=thread_id,
+        application=application_id,
+        doubles_call=bool(doubles),
+        until=sql.moment(until) if until is not None else None,
+    )
+
+
+def recompute_candidate(candidate: Candidate, now: datetime) -> list[Effect]:
+    """Let the engine decide again for every open thread of the candidate, and store it.
+
+    Also keeps the keep-in-touch watch: a pool member who consented always has one open
+    thread that comes due after a long silence. `candidate` must be the current row (the
+    services keep it in step with what they write).
+    """
+    effects: list[Effect] = []
+    policy = organisation_policy(candidate)
+    threads = list(
+        Thread.objects.filter(candidate=candidate, status=Thread.Status.OPEN).order_by("pk")
+    )
+    touches, view = _history(candidate, threads, now)
+    for thread in threads:
+        effects += _decide_and_store(thread, view, touches, policy, now)
+    watch = _ensure_watch(candidate, view, threads, touches)
+    if watch is not None:
+        touches, view = _history(candidate, [watch], now)
+        effects += _decide_and_store(watch, view, touches, policy, now)
+    return effects
+
+
+def _history(
+    candidate: Candidate, threads: list[Thread], now: datetime
+) -> tuple[list[Touch], CandidateView]:
+    oldest = min((t.started_at for t in threads), default=now)
+    touches = load_touches(candidate, since=oldest - LOOKBACK)
+    return touches, candidate_view(candidate, touches)
+
+
+def _decide_and_store(
+    thread: Thread, view: CandidateView, touches: list[Touch], policy: Policy, now: datetime
+) -> list[Effect]:
+    decision = decide(thread_view(thread), view, touches, policy, now)
+    store_decision(thread, decision, view)
+    if decision.kind is DecisionKind.STOP:
+        return [effect("stop", thread, decision, decision.at)]
+    return []
+
+
+def _ensure_watch(
+    candidate: Candidate, view: CandidateView, threads: list[Thread], touches: list[Touch]
+) -> Thread | None:
+    """Open a keep-in-touch watch for a consenting pool member who has none (among the
+    threads just decided) and whom we can reach (LinkedIn or a working e-mail address)."""
+    if Purpose.TALENT_POOL not in view.consents:
+        return None
+    if view.unsubscribed_at or view.do_not_contact_at or view.email_bounced_at:
+        return None
+    if written_channel(view, allowed=(Channel.LINKEDIN, Channel.EMAIL)) is None:
+        return None
+    if any(
+        t.situation == Situation.KEEP_IN_TOUCH and not t.trigger and t.status == Thread.Status.OPEN
+        for t in threads
+    ):
+        return None
+    if touches:
+        latest_at, latest_id = max((t.at, t.seq) for t in touches)
+    else:  # nothing recent was loaded: look further back
+        row = (
+            Touchpoint.objects.filter(candidate=candidate)
+            .order_by("-at", "-pk")
+            .values_list("at", "pk")
+            .first()
+        )
+        if row is None:
+            return None
+        latest_at, latest_id = row
+    return Thread.objects.create(
+        organisation_id=candidate.organisation_id,
+        candidate=candidate,
+        recruiter_id=candidate.owner_id,
+        situation=Situation.KEEP_IN_TOUCH,
+        started_at=latest_at,
+        start_touchpoint_id=latest_id,
+    )
+
+
+def store_decision(thread: Thread, decision: Decision, view: CandidateView) -> None:
+    """Write the engine's decision into the thread's indexed columns (only if it changed:
+    most events leave most threads as they were)."""
+    before = [getattr(thread, name) for name in STORED_FIELDS]
+    if decision.kind is DecisionKind.STOP:
+        thread.status = Thread.Status.STOPPED
+        thread.stopped_at = decision.at
+        thread.due_at = thread.nominal_at = thread.deadline_at = thread.attention_at = None
+        thread.priority = None
+        thread.next_kind = thread.next_channel = thread.next_template = ""
+        thread.next_step = thread.action_index = None
+    else:
+        attention = decision.at
+        if decision.deadline_at is not None and decision.deadline_at < attention:
+            attention = decision.deadline_at
+        stage_rank = thread.stage_rank if thread.stage_rank is not None else view.stage_rank
+        thread.next_kind = (decision.action or Mode.TASK).value
+        thread.next_step = decision.step
+        thread.next_channel = decision.channel.value if decision.channel else ""
+        thread.next_template = decision.template or ""
+        thread.action_index = decision.action_index
+        thread.due_at = decision.at
+        thread.nominal_at = decision.nominal_at
+        thread.deadline_at = decision.deadline_at
+        thread.attention_at = attention
+        thread.priority = priority_key(
+            stage_rank, view.stars, attention, Situation(thread.situation)
+        )
+    thread.reason = decision.reason
+    thread.delay_reason = decision.delay or ""
+    thread.reason_params = dict(decision.params)
+    if [getattr(thread, name) for name in STORED_FIELDS] != before:
+        thread.save(update_fields=STORED_FIELDS)
+
+
+STORED_FIELDS = [
+    "status",
+    "stopped_at",
+    "next_kind",
+    "next_step",
+    "next_channel",
+    "next_template",
+    "action_index",
+    "due_at",
+    "nominal_at",
+    "deadline_at",
+    "attention_at",
+    "priority",
+    "reason",
+    "delay_reason",
+    "reason_params",
+]
+
+
+def effect(
+    kind: str, thread: Thread, decision: Decision, at: datetime, reason: str | None = None
+) -> Effect:
+    return Effect(
+        kind=kind,
+        at=at,
+        candidate_id=thread.candidate_id,
+        situation=thread.situation,
+        reason=reason or decision.why,
+        step=decision.step,
+        channel=decision.channel.value if decision.channel else None,
+        recruiter_id=thread.recruiter_id,
+        thread_id=thread.pk,
+        params=dict(decision.params),
+    )
