@@ -150,26 +150,32 @@ def items_sql(
     params: list[Any] = [organisation.pk]
     by_recruiter = ""
     if recruiter is not None:
-        by_recruiter = "AND t.recruiter_id = %s"
+        by_recruiter = "AND recruiter_id = %s"
         params.append(recruiter.pk)
     params.append(sql.param(until))
     bounded = ""
     if limit is not None:
         bounded = "LIMIT %s"
         params.append(int(limit))
+    # The ids of the first `limit` due threads come from the index alone; only those rows
+    # are then read and joined.
     query = f"""
         SELECT t.id, t.due_at, t.deadline_at, c.id, c.first_name, c.last_name, c.stars,
                c.timezone, a.stage, j.title, t.situation, t.next_step, t.next_channel,
                t.next_kind, t.reason, t.delay_reason, t.reason_params, r.email
-        FROM {tables["thread"]} t
+        FROM (
+            SELECT id, priority FROM {tables["thread"]}
+            WHERE status = 'open' AND organisation_id = %s {by_recruiter}
+              AND attention_at <= %s
+            ORDER BY priority, id
+            {bounded}
+        ) due
+        JOIN {tables["thread"]} t ON t.id = due.id
         JOIN {tables["candidate"]} c ON c.id = t.candidate_id
         LEFT JOIN {tables["application"]} a ON a.id = t.application_id
         LEFT JOIN {tables["job"]} j ON j.id = a.job_id
         LEFT JOIN {tables["recruiter"]} r ON r.id = t.recruiter_id
-        WHERE t.status = 'open' AND t.organisation_id = %s {by_recruiter}
-          AND t.attention_at <= %s
-        ORDER BY t.priority, t.id
-        {bounded}
+        ORDER BY due.priority, due.id
     """  # table names come from the models; every value is a bound parameter
     return query, params
 
