@@ -139,3 +139,13 @@ def test_the_agenda_is_ordered_and_never_shows_another_organisations_candidates(
     assert agenda.count_due(org, later) == 2
     assert agenda.count_due(elsewhere, later) == 1
     assert agenda.due_threads(org, later, recruiter=stranger) == []
+
+
+def test_the_prepared_message_picks_up_the_previous_one(org, recruiter):
+    candidate = make_candidate(org, linkedin_url="https://www.linkedin.com/in/lea")
+    approach(candidate, recruiter, channel=Channel.LINKEDIN)
+    thread = Thread.objects.get()
+    message = services.prepared_message(thread, now=thread.due_at)
+    assert message.name == "first_message.1.linkedin"
+    assert "lundi 2 mars" in message.body  # the date of the approach, in French
+    assert "Léa" in message.body

@@ -33,6 +33,7 @@ TEXT = {
         "showing": "{shown} affichée(s) sur {count}. Voir plus : relance agenda --limit {more}",
         "demo_loaded": "Organisation de démonstration « {name} » : "
         "{candidates} candidats, {recruiters} recruteurs.",
+        "demo_preparing": "Préparation de la base et de l'organisation de démonstration…",
         "demo_try": "Essayez : relance agenda --recruiter {email}   ·   relance simulate {example}",
         "kinds": {"send": "envoi auto", "task": "à faire", "alert": "alerte", "stop": "arrêt"},
         "event": "événement",
@@ -53,6 +54,7 @@ TEXT = {
         "showing": "Showing {shown} of {count}. See more: relance agenda --limit {more}",
         "demo_loaded": "Demo organisation '{name}': "
         "{candidates} candidates, {recruiters} recruiters.",
+        "demo_preparing": "Preparing the database and the demo organisation…",
         "demo_try": "Try: relance agenda --recruiter {email}   ·   relance simulate {example}",
         "kinds": {"send": "auto-send", "task": "to do", "alert": "alert", "stop": "stop"},
         "event": "event",
@@ -336,11 +338,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     now = parse_now(args.now)
     lang = args.lang or default_language()
-    migrate()
-    org = demo.ensure(now, reset=args.reset)
     text = TEXT[lang]
-    stats = demo.stats(org)
     console = _console()
+    with console.status(text["demo_preparing"]):
+        migrate()
+        org = demo.ensure(now, reset=args.reset)
+    stats = demo.stats(org)
     console.print(text["demo_loaded"].format(name=org.name, **stats))
     show_agenda(org, None, now, demo.end_of_day(now, org), args.limit, False, lang)
     console.print(

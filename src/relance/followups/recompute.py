@@ -54,9 +54,6 @@ class Effect:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-# --- recording events ---------------------------------------------------------------------
-
-
 def organisation_policy(candidate: Candidate) -> Policy:
     return candidate.organisation.get_policy()
 

@@ -516,6 +516,3 @@ _HANDLERS = {
     EventType.TRIGGER: _on_trigger,
     EventType.NOTE: _on_note,
 }
-
-
-# --- doing what is due ------------------------------------------------------------------

@@ -75,7 +75,6 @@ def perform_send(thread_id: int, now: datetime) -> list[Effect]:
             body=rendered.body,
             reason=decision.reason,
             doubles_call=decision.doubles_call,
-            recompute=False,
         )
         effects = recompute_candidate(thread.candidate, now)
     return [effect("send", thread, decision, now), *effects]
@@ -112,7 +111,6 @@ def complete_task(
             body=body,
             reason=decision.reason,
             doubles_call=decision.doubles_call,
-            recompute=False,
         )
         effects = recompute_candidate(thread.candidate, now)
     return effects
@@ -138,6 +136,3 @@ def _decide_now(thread: Thread, now: datetime) -> Decision:
 
 def prepared_message(thread: Thread, now: datetime) -> compose.Rendered:
     return render_for(thread, _decide_now(thread, now), now)
-
-
-# --- recomputing --------------------------------------------------------------------------

@@ -49,7 +49,6 @@ def record_step(
     body: str = "",
     reason: str = "",
     doubles_call: bool = False,
-    recompute: bool = False,
 ) -> Touchpoint:
     step = thread.next_step
     touch = Touchpoint.objects.create(
