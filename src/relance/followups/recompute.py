@@ -159,9 +159,7 @@ def recompute_candidate(candidate: Candidate, now: datetime) -> list[Effect]:
     """
     effects: list[Effect] = []
     policy = organisation_policy(candidate)
-    threads = list(
-        Thread.objects.filter(candidate=candidate, status=Thread.Status.OPEN).order_by("pk")
-    )
+    threads = sql.objects(Thread, "candidate_id = %s AND status = 'open'", [candidate.pk])
     touches, view = _history(candidate, threads, now)
     for thread in threads:
         effects += _decide_and_store(thread, view, touches, policy, now)

@@ -8,6 +8,7 @@ and its results converted the way the ORM would.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,3 +52,32 @@ def moment(value: Any) -> datetime:
 
 def table(model: Any) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def objects(model: Any, where: str, params: list[Any], order_by: str = "id") -> list[Any]:
+    """Model instances from a hand-written WHERE clause, built the way the ORM builds them
+    (`Model.from_db`), with the ORM's conversions: timestamps, JSON and booleans."""
+    fields = model._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    rows = fetch(f"SELECT {columns} FROM {table(model)} WHERE {where} ORDER BY {order_by}", params)
+    names = [f.attname for f in fields]
+    converters = [_converter(f) for f in fields]
+    return [
+        model.from_db(
+            connection.alias,
+            names,
+            [v if v is None or c is None else c(v) for c, v in zip(converters, row, strict=True)],
+        )
+        for row in rows
+    ]
+
+
+def _converter(field: Any) -> Any:
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        return moment
+    if kind == "JSONField":
+        return lambda v: json.loads(v) if isinstance(v, str | bytes) else v
+    if kind == "BooleanField":
+        return bool
+    return None
