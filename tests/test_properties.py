@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 import yaml
 from django.db import transaction
-from hypothesis import given, note
+from hypothesis import example, given, note
 from hypothesis import strategies as st
 
 from relance.engine import Policy, decide
@@ -199,6 +199,26 @@ def test_nothing_the_system_does_breaks_a_hard_rule(text):
     assert found == []
 
 
+# Found by Hypothesis: a step done by hand updated a second copy of the candidate, and the
+# keep-in-touch watch was recomputed from the stale one.
+MANUAL_STEP_THEN_WATCH = """\
+start: '2026-03-05T07:00:00+00:00'
+until: '2026-03-15T07:00:00+00:00'
+policy: {max_followups: 0}
+auto_complete_tasks: false
+recruiters:
+- {id: r1, name: Claire Dubois, email: claire@p.example}
+- {id: r2, name: Thomas Moreau, email: thomas@p.example}
+candidates:
+- {id: c, name: Léa Martin, timezone: Europe/Paris, country: FR, language: fr, email: lea@example.org}
+events:
+- {at: '2026-03-05T07:00:00+00:00', type: invitation_accepted, candidate: c, recruiter: r1}
+- {at: '2026-03-05T07:00:00+00:00', type: consent_given, candidate: c, recruiter: r1, purpose: talent_pool}
+- {at: '2026-03-05T07:01:00+00:00', type: message_sent, candidate: c, recruiter: r1, channel: email, situation: linkedin_invitation}
+"""
+
+
+@example(MANUAL_STEP_THEN_WATCH)
 @given(scenarios())
 def test_stored_due_times_equal_what_the_engine_computes_from_scratch(text):
     """Checked after every event and every action of the replay, with no look-back window."""

@@ -126,7 +126,12 @@ def _open_thread(
     )
     if recruiter is not None:
         rows = rows.filter(recruiter=recruiter)
-    return rows.order_by("started_at", "pk").first()
+    thread = rows.order_by("started_at", "pk").first()
+    if thread is not None:
+        # One candidate object for the whole event: what the step writes on it (the last
+        # contact) is what the recompute that follows reads.
+        thread.candidate = candidate
+    return thread
 
 
 def _start_thread(
