@@ -13,18 +13,31 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
+    # CI runs the same examples every time, so a failure can be replayed exactly; hunting
+    # for new ones is the `explore` profile's job.
     "ci",
     max_examples=200,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    # For hunting: RELANCE_HYPOTHESIS=explore .venv/bin/python -m pytest tests/test_properties.py
+    "explore",
+    max_examples=1500,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
     "postgresql",
     max_examples=25,
+    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-if os.environ.get("RELANCE_TEST_ON_POSTGRESQL"):
+if os.environ.get("RELANCE_HYPOTHESIS"):
+    settings.load_profile(os.environ["RELANCE_HYPOTHESIS"])
+elif os.environ.get("RELANCE_TEST_ON_POSTGRESQL"):
     settings.load_profile("postgresql")
 elif os.environ.get("CI"):
     settings.load_profile("ci")
