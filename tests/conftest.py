@@ -6,35 +6,23 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "default",
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    # CI runs the same examples every time, so a failure can be replayed exactly; hunting
-    # for new ones is the `explore` profile's job.
-    "ci",
-    max_examples=200,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    # For hunting: RELANCE_HYPOTHESIS=explore .venv/bin/python -m pytest tests/test_properties.py
-    "explore",
-    max_examples=1500,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "postgresql",
-    max_examples=25,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+# default: a developer's run. ci: the same examples every time, so that a failure can be
+# replayed exactly (hunting for new ones is `explore`'s job:
+# RELANCE_HYPOTHESIS=explore .venv/bin/python -m pytest tests/test_properties.py).
+# postgresql: the second run of the suite, on PostgreSQL.
+for name, examples, fixed in (
+    ("default", 60, False),
+    ("ci", 200, True),
+    ("explore", 1500, False),
+    ("postgresql", 25, True),
+):
+    settings.register_profile(
+        name,
+        max_examples=examples,
+        derandomize=fixed,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 if os.environ.get("RELANCE_HYPOTHESIS"):
     settings.load_profile(os.environ["RELANCE_HYPOTHESIS"])
 elif os.environ.get("RELANCE_TEST_ON_POSTGRESQL"):
@@ -45,7 +33,6 @@ else:
     settings.load_profile("default")
 
 PARIS_WINTER = timezone(timedelta(hours=1))
-PARIS_SUMMER = timezone(timedelta(hours=2))
 
 
 def paris(*args: int) -> datetime:
