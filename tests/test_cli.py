@@ -104,3 +104,21 @@ def test_manage_passes_through_to_django(tmp_path):
     done = relance("manage", "check", data_dir=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "no issues" in done.stdout
+
+
+def test_inbound_classify_explains_each_message_without_a_database(tmp_path):
+    corpus = ROOT / "tests" / "fixtures" / "bounces-sisimai" / "maildir-bsd"
+    files = [str(corpus / "lhost-postfix-01.eml"), str(corpus / "rfc3834-01.eml")]
+    done = relance("inbound", "--classify", *files, "--json", "--lang", "fr", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    bounce, away = (json.loads(line) for line in done.stdout.splitlines())
+    assert bounce["kind"] == "bounce"
+    assert bounce["recipients"][0]["severity"] == "hard"
+    assert bounce["why"] == ["un avis de non-remise standard (RFC 3464)"]
+    assert away["kind"] == "auto_reply"
+    assert not (tmp_path / "relance.sqlite3").exists()
+    readable = relance("inbound", "--classify", *files, "--lang", "en", data_dir=tmp_path)
+    assert "automatic reply" in readable.stdout
+    missing = relance("inbound", "--classify", "nope.eml", data_dir=tmp_path)
+    assert missing.returncode == 2
+    assert "nope.eml: cannot read it" in missing.stderr

@@ -40,6 +40,19 @@ TEXT = {
         "timeline_title": "Simulation : {source} — {count} décision(s)",
         "no_org": "Aucune organisation dans la base. Lancez d'abord : relance demo",
         "many_orgs": "Plusieurs organisations ({slugs}) : précisez --org SLUG",
+        "inbound_title": "{count} message(s) reçu(s), tels que Relance les comprend",
+        "file": "Fichier",
+        "kind": "Nature",
+        "details": "Détails",
+        "kinds_inbound": {
+            "reply": "réponse",
+            "auto_reply": "réponse automatique",
+            "bounce": "rejet",
+            "other": "autre",
+        },
+        "severities": {"hard": "définitif", "soft": "temporaire", "policy": "blocage"},
+        "back_on": "de retour le",
+        "no_date": "(date non précisée)",
     },
     "en": {
         "agenda_title": "Agenda for {when} — {count} follow-up(s) due",
@@ -61,6 +74,19 @@ TEXT = {
         "timeline_title": "Simulation: {source} — {count} decision(s)",
         "no_org": "No organisation in the database yet. Run first: relance demo",
         "many_orgs": "Several organisations ({slugs}): choose one with --org SLUG",
+        "inbound_title": "{count} inbound message(s), as Relance understands them",
+        "file": "File",
+        "kind": "Kind",
+        "details": "Details",
+        "kinds_inbound": {
+            "reply": "reply",
+            "auto_reply": "automatic reply",
+            "bounce": "bounce",
+            "other": "other",
+        },
+        "severities": {"hard": "hard", "soft": "soft", "policy": "policy"},
+        "back_on": "back on",
+        "no_date": "(no date given)",
     },
 }
 
@@ -128,6 +154,19 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--json", action="store_true", help="one JSON object per decision")
     language(simulate)
 
+    inbound = sub.add_parser(
+        "inbound", help="how inbound e-mails are understood: reply, out-of-office, bounce"
+    )
+    inbound.add_argument(
+        "--classify",
+        nargs="+",
+        metavar="FILE",
+        required=True,
+        help="e-mail files (.eml) to classify, without changing anything",
+    )
+    inbound.add_argument("--json", action="store_true", help="one JSON object per file")
+    language(inbound)
+
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -135,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "inbound":
+        # Classifying reads files only: no database, no Django.
+        try:
+            return cmd_inbound(args)
+        except InputError as error:
+            print(f"relance {args.command}: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     if args.command == "simulate":
         # A throw-away database: nothing a simulation does can touch real data.
         os.environ["DATABASE_URL"] = "sqlite://:memory:"
@@ -349,6 +395,52 @@ def cmd_demo(args: argparse.Namespace) -> int:
     console.print(
         text["demo_try"].format(email=demo.first_recruiter_email(org), example=demo.EXAMPLE_HINT)
     )
+    return 0
+
+
+def cmd_inbound(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from relance.messaging.inbound import classify, why_sentence
+
+    lang = args.lang or default_language()
+    today = datetime.now(tz=UTC).date()
+    results = []
+    for name in args.classify:
+        path = Path(name)
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise BadInput(f"{name}: cannot read it ({error.strerror})") from None
+        results.append((name, classify(raw, today)))
+    if args.json:
+        for name, result in results:
+            print(json.dumps({"file": name, **result.as_json(lang)}, ensure_ascii=False))
+        return 0
+    from rich.table import Table
+
+    text = TEXT[lang]
+    table = Table(title=text["inbound_title"].format(count=len(results)), title_justify="left")
+    table.add_column(text["file"])
+    table.add_column(text["kind"])
+    table.add_column(text["details"])
+    table.add_column(text["why"], ratio=1)
+    for name, result in results:
+        if result.kind == "bounce":
+            details = "\n".join(
+                f"{r.address} {r.status} ({text['severities'][r.severity]})"
+                for r in result.recipients
+            )
+        elif result.kind == "auto_reply":
+            back = result.return_date.isoformat() if result.return_date else text["no_date"]
+            details = f"{text['back_on']} {back}"
+        else:
+            details = result.sender
+        table.add_row(
+            name, text["kinds_inbound"][result.kind], details,
+            "; ".join(why_sentence(w, lang) for w in result.why),
+        )  # fmt: skip
+    _console().print(table)
     return 0
 
 
