@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ EXAMPLE = ROOT / "examples" / "scenarios" / "first-message-reply.yaml"
 
 
 def relance(
-    *args: str, data_dir: Path, env: dict[str, str] | None = None
+    *args: str, data_dir: Path, env: dict[str, str] | None = None, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "RELANCE_DATA_DIR": str(data_dir), "COLUMNS": "160"}
     environment.pop("DATABASE_URL", None)  # the embedded default, as on a fresh machine
@@ -28,6 +29,7 @@ def relance(
         timeout=300,
         env=environment,
         cwd=ROOT,
+        input=stdin,
     )
 
 
@@ -53,6 +55,21 @@ def test_the_quick_start_demo_creates_the_database_and_prints_an_agenda(tmp_path
     # Running the demo again keeps the same organisation.
     again = relance("demo", "--now", "2026-11-20T10:00:00+01:00", data_dir=tmp_path)
     assert again.returncode == 0, again.stderr
+    # A mail server pipes a candidate's answer in: recorded once, and only once.
+    from relance import demo
+
+    someone = demo.generate(datetime.fromisoformat("2026-11-20T10:00:00+01:00")).candidates[0]
+    answer = (
+        f"From: {someone.email}\nSubject: Re: votre message\nMessage-ID: <a1@example.org>\n\nOui !"
+    )
+    first = relance("inbound", "--lang", "en", data_dir=tmp_path, stdin=answer)
+    assert first.returncode == 0, first.stderr
+    assert "Recorded on the candidate's timeline" in first.stdout
+    second = relance("inbound", "--lang", "en", data_dir=tmp_path, stdin=answer)
+    assert "Already received" in second.stdout
+    nothing = relance("inbound", data_dir=tmp_path, stdin="")
+    assert nothing.returncode == 2
+    assert "expected an e-mail on standard input" in nothing.stderr
 
 
 def test_simulate_prints_one_json_object_per_decision(tmp_path):

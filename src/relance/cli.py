@@ -53,6 +53,13 @@ TEXT = {
         "severities": {"hard": "définitif", "soft": "temporaire", "policy": "blocage"},
         "back_on": "de retour le",
         "no_date": "(date non précisée)",
+        "received": {
+            "recorded": "Enregistré sur la fiche du candidat ; {stopped} relance(s) arrêtée(s).",
+            "unmatched": "Gardé pour examen : aucun candidat ne correspond.",
+            "ignored": "Gardé, sans suite : ni réponse, ni absence, ni rejet.",
+            "duplicate": "Déjà reçu : rien de plus à faire.",
+            "failed": "Gardé pour examen : le message n'a pas pu être traité ({error}).",
+        },
     },
     "en": {
         "agenda_title": "Agenda for {when} — {count} follow-up(s) due",
@@ -87,6 +94,13 @@ TEXT = {
         "severities": {"hard": "hard", "soft": "soft", "policy": "policy"},
         "back_on": "back on",
         "no_date": "(no date given)",
+        "received": {
+            "recorded": "Recorded on the candidate's timeline; {stopped} follow-up(s) stopped.",
+            "unmatched": "Kept for inspection: no candidate matches it.",
+            "ignored": "Kept, nothing to do: not a reply, an out-of-office or a bounce.",
+            "duplicate": "Already received: nothing more to do.",
+            "failed": "Kept for inspection: the message could not be processed ({error}).",
+        },
     },
 }
 
@@ -155,16 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
     language(simulate)
 
     inbound = sub.add_parser(
-        "inbound", help="how inbound e-mails are understood: reply, out-of-office, bounce"
+        "inbound",
+        help="record an e-mail read from standard input (a reply, an out-of-office, a bounce)",
     )
     inbound.add_argument(
         "--classify",
         nargs="+",
         metavar="FILE",
-        required=True,
-        help="e-mail files (.eml) to classify, without changing anything",
+        help="only show how these e-mail files (.eml) are understood, changing nothing",
     )
-    inbound.add_argument("--json", action="store_true", help="one JSON object per file")
+    inbound.add_argument("--org", help="organisation slug (needed when there are several)")
+    inbound.add_argument("--json", action="store_true", help="one JSON object per message")
     language(inbound)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
@@ -174,10 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "inbound":
+    if args.command == "inbound" and args.classify:
         # Classifying reads files only: no database, no Django.
         try:
-            return cmd_inbound(args)
+            return cmd_classify(args)
         except InputError as error:
             print(f"relance {args.command}: {error}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -399,6 +414,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_inbound(args: argparse.Namespace) -> int:
+    """Record the e-mail on standard input, as a mail server's pipe delivers it."""
+    from relance.messaging.receive import receive
+
+    raw = sys.stdin.buffer.read()
+    if not raw.strip():
+        raise BadInput("expected an e-mail on standard input: relance inbound < message.eml")
+    now = datetime.now(tz=UTC)
+    migrate()
+    org = _organisation(args.org)
+    received = receive(org, raw, now)
+    lang = args.lang or default_language()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "outcome": received.outcome,
+                    "kind": received.kind,
+                    "candidates": received.candidates,
+                    "stopped": [e.situation for e in received.effects if e.kind == "stop"],
+                    "inbound": received.inbound_id,
+                    "error": received.error,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        text = TEXT[lang]
+        stopped = sum(1 for e in received.effects if e.kind == "stop")
+        print(text["received"][received.outcome].format(stopped=stopped, error=received.error))
+    return 1 if received.outcome == "failed" else 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from relance.messaging.inbound import classify, why_sentence
@@ -444,7 +492,12 @@ def cmd_inbound(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"agenda": cmd_agenda, "simulate": cmd_simulate, "demo": cmd_demo}
+_COMMANDS = {
+    "agenda": cmd_agenda,
+    "simulate": cmd_simulate,
+    "demo": cmd_demo,
+    "inbound": cmd_inbound,
+}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from relance import config
 
@@ -71,3 +72,8 @@ PASSWORD_HASHERS = [
 
 # The address candidates' links point to (talent-pool and consent pages, unsubscribe).
 RELANCE_BASE_URL = os.environ.get("RELANCE_BASE_URL", "http://localhost:8000").rstrip("/")
+
+# The domain of the Message-IDs of the e-mails Relance writes (default: the base URL's host).
+RELANCE_MAIL_DOMAIN = os.environ.get("RELANCE_MAIL_DOMAIN") or (
+    urlsplit(RELANCE_BASE_URL).hostname or "localhost"
+)

@@ -57,8 +57,9 @@ class CallOutcome(StrEnum):
 
 
 class BounceKind(StrEnum):
-    HARD = "hard"
-    SOFT = "soft"
+    HARD = "hard"  # the address is bad: every thread stops (hard rule 5)
+    SOFT = "soft"  # try again later
+    POLICY = "policy"  # the sender was blocked (5.7.x): not the candidate's doing
 
 
 class Purpose(StrEnum):

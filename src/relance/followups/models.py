@@ -47,11 +47,21 @@ class Touchpoint(models.Model):
     body = models.TextField(blank=True)
     # Why the system did it (a reason code), when it was the system.
     reason = models.CharField(max_length=32, blank=True)
+    # An e-mail's Message-ID: ours, fixed when the message is written (a reply to it is
+    # matched by In-Reply-To), or the one of a message received.
+    message_id = models.CharField(max_length=300, blank=True)
 
     objects = OrgQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["candidate", "at"])]
+        indexes = [
+            models.Index(fields=["candidate", "at"]),
+            models.Index(
+                fields=["organisation", "message_id"],
+                name="touchpoint_message_id",
+                condition=~models.Q(message_id=""),
+            ),
+        ]
 
 
 class Thread(models.Model):

@@ -251,7 +251,12 @@ def _on_message_sent(event: Event) -> list[Effect]:
     thread, effects = _start_thread(
         event, event.situation, start, recruiter=recruiter, application=application
     )
-    Touchpoint.objects.filter(pk=start.pk).update(thread=thread)
+    message_id = (
+        compose.message_id(thread.organisation_id, "t", thread.pk, 0)
+        if channel is Channel.EMAIL
+        else ""
+    )
+    Touchpoint.objects.filter(pk=start.pk).update(thread=thread, message_id=message_id)
     return effects
 
 
@@ -306,7 +311,7 @@ def _on_application_received(event: Event) -> list[Effect]:
             processing_days=policy.application_followup_within_days,
             answer_days=policy.answer_deadline_days,
         )
-        _add_touch(
+        ack_touch = _add_touch(
             event,
             TouchKind.ACKNOWLEDGEMENT,
             direction=Direction.OUT,
@@ -316,6 +321,10 @@ def _on_application_received(event: Event) -> list[Effect]:
             subject=rendered.subject,
             body=rendered.body,
             reason="acknowledgement",
+        )
+        # Derived from the application it acknowledges (one receipt per application).
+        Touchpoint.objects.filter(pk=ack_touch.pk).update(
+            message_id=compose.message_id(candidate.organisation_id, "ack", touch.pk)
         )
         effects.append(
             Effect(

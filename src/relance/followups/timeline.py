@@ -67,6 +67,11 @@ def record_step(
         subject=subject,
         body=body,
         reason=reason,
+        message_id=compose.message_id(
+            thread.organisation_id, "t", thread.pk, thread.action_index or 0
+        )
+        if channel is Channel.EMAIL
+        else "",
     )
     note_contact(thread.candidate, touch)
     return touch

@@ -38,6 +38,14 @@ def exists(organisation: Organisation, name: str, language: str) -> bool:
     )
 
 
+def message_id(organisation_id: int, kind: str, *parts: int) -> str:
+    """Our Message-ID for an e-mail, fixed when it is written and derived from what it is
+    (a thread's step, an acknowledgement): a reply's In-Reply-To finds it again, and a
+    message written twice would carry the same one."""
+    local = ".".join(["relance", str(organisation_id), kind, *map(str, parts)])
+    return f"<{local}@{settings.RELANCE_MAIL_DOMAIN}>"
+
+
 def pool_link(candidate: Candidate) -> str:
     """A personal signed link to join the talent pool (the form comes with the consent pages)."""
     token = signing.dumps({"c": candidate.pk, "o": candidate.organisation_id}, salt=POOL_LINK_SALT)

@@ -1,0 +1,158 @@
+"""Receiving e-mails: matched to their candidate, acted on, kept, never processed twice."""
+
+from datetime import timedelta
+
+import pytest
+
+from relance.engine import Channel, Situation
+from relance.followups import services
+from relance.followups.events import Event, EventType
+from relance.followups.models import Thread, Touchpoint
+from relance.messaging.models import InboundMessage
+from relance.messaging.receive import receive
+from relance.people.models import Candidate
+from tests.conftest import paris
+
+pytestmark = pytest.mark.django_db
+
+T0 = paris(2026, 3, 2, 9, 0)
+
+
+@pytest.fixture
+def lea(org, recruiter):
+    """Léa, approached by e-mail on Monday; the follow-up left on Wednesday."""
+    candidate = Candidate.objects.create(
+        organisation=org,
+        first_name="Léa",
+        last_name="Martin",
+        email="lea@example.org",
+        created_at=T0,
+    )
+    event = Event(
+        EventType.MESSAGE_SENT,
+        T0,
+        candidate,
+        recruiter=recruiter,
+        channel=Channel.EMAIL,
+        situation=Situation.FIRST_MESSAGE,
+    )
+    services.record_event(event, T0)
+    thread = Thread.objects.get(candidate=candidate)
+    services.perform_send(thread.pk, thread.due_at)
+    return candidate
+
+
+def email(headers: str, body: str = "Bonjour") -> bytes:
+    return (headers.strip() + "\n\n" + body).encode()
+
+
+def test_a_reply_to_our_follow_up_stops_the_thread(org, lea):
+    followup = Touchpoint.objects.filter(candidate=lea, step=1).get()
+    assert followup.message_id.startswith("<relance.")
+    raw = email(
+        f"From: Lea <LEA@example.org>\nSubject: Re: suite\nMessage-ID: <r1@example.org>\nIn-Reply-To: {followup.message_id}"
+    )
+    received = receive(org, raw, T0 + timedelta(days=3))
+    assert (received.outcome, received.kind) == ("recorded", "reply")
+    assert [e.reason for e in received.effects if e.kind == "stop"] == ["replied"]
+    assert not Thread.objects.filter(candidate=lea, status="open").exists()
+    kept = InboundMessage.objects.get()
+    assert (kept.candidate, kept.outcome, kept.key) == (lea, "recorded", "<r1@example.org>")
+    assert bytes(kept.raw) == raw
+    # The same message again (a worker restarting, the mail server retrying): nothing more.
+    assert receive(org, raw, T0 + timedelta(days=3, minutes=1)).outcome == "duplicate"
+    assert Touchpoint.objects.filter(candidate=lea, direction="in").count() == 1
+
+
+def test_an_out_of_office_delays_the_next_follow_up_to_its_return_date(org, lea):
+    raw = email(
+        "From: lea@example.org\nSubject: Absence\nAuto-Submitted: auto-replied\nDate: Wed, 4 Mar 2026 09:01:00 +0100",
+        "Je suis absente, de retour le 20 mars.",
+    )
+    received = receive(org, raw, T0 + timedelta(days=2, minutes=1))
+    assert received.kind == "auto_reply"
+    thread = Thread.objects.get(candidate=lea)
+    assert thread.status == "open"
+    assert thread.delay_reason == "out_of_office"
+    assert thread.due_at >= paris(2026, 3, 20, 0, 0)
+
+
+def test_a_hard_bounce_marks_the_address_bad_and_stops_everything(org, lea):
+    raw = email(
+        """From: MAILER-DAEMON@mx.example.org
+Subject: Undelivered Mail Returned to Sender
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+""",
+        """--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; lea@example.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 user unknown
+
+--b--
+""",
+    )
+    received = receive(org, raw, T0 + timedelta(days=2, hours=1))
+    assert (received.outcome, received.kind) == ("recorded", "bounce")
+    lea.refresh_from_db()
+    assert lea.email_bounced_at is not None
+    assert [e.reason for e in received.effects if e.kind == "stop"] == ["bounced"]
+
+
+def test_an_abuse_report_about_our_message_unsubscribes_the_person(org, lea):
+    ours = Touchpoint.objects.filter(candidate=lea, step=1).get().message_id
+    raw = email(
+        """From: staff@hotmail.example
+Subject: complaint about message from 192.0.2.1
+Content-Type: multipart/report; report-type=feedback-report; boundary="b"
+""",
+        f"""--b
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+
+--b
+Content-Type: message/rfc822
+
+From: claire@test.example
+To: lea@example.org
+Message-ID: {ours}
+Subject: Re: suite
+
+--b--
+""",
+    )
+    received = receive(org, raw, T0 + timedelta(days=3))
+    assert received.outcome == "recorded"
+    lea.refresh_from_db()
+    assert lea.unsubscribed_at is not None
+
+
+def test_a_message_from_nobody_we_know_is_kept_for_inspection(org, lea):
+    received = receive(
+        org, email("From: someone@elsewhere.example\nSubject: Hello\nMessage-ID: <x@y>"), T0
+    )
+    assert received.outcome == "unmatched"
+    assert InboundMessage.objects.get().outcome == "unmatched"
+
+
+def test_a_message_that_cannot_be_recorded_is_kept_with_the_error_and_nothing_half_written(
+    org, lea
+):
+    Candidate.objects.filter(pk=lea.pk).update(timezone="Mars/Olympus")  # a corrupt row
+    before = Touchpoint.objects.count()
+    # An out-of-office's return date is placed in the candidate's time zone: it fails.
+    away = email(
+        "From: lea@example.org\nSubject: Absence\nAuto-Submitted: auto-replied\nMessage-ID: <z@example.org>",
+        "De retour le 20 mars.",
+    )
+    received = receive(org, away, T0 + timedelta(days=3))
+    assert received.outcome == "failed"
+    assert "Mars/Olympus" in received.error
+    kept = InboundMessage.objects.get()
+    assert (kept.outcome, kept.key) == ("failed", "<z@example.org>")
+    assert Touchpoint.objects.count() == before
