@@ -9,6 +9,7 @@ from relance.followups import services
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 from relance.messaging.models import InboundMessage
+from relance.messaging.outbox import MemoryTransport
 from relance.messaging.receive import receive
 from relance.people.models import Candidate
 from tests.conftest import paris
@@ -38,7 +39,7 @@ def lea(org, recruiter):
     )
     services.record_event(event, T0)
     thread = Thread.objects.get(candidate=candidate)
-    services.perform_send(thread.pk, thread.due_at)
+    services.perform_send(thread.pk, thread.due_at, MemoryTransport())
     return candidate
 
 

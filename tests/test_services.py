@@ -9,6 +9,7 @@ from relance.followups import agenda, services
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 from relance.messaging.models import Template
+from relance.messaging.outbox import MemoryTransport
 from relance.messaging.render import TemplateProblem
 from relance.people.models import Application, Candidate, Job, Organisation, Recruiter
 from tests.conftest import paris
@@ -87,9 +88,9 @@ def test_a_near_identical_message_is_held_for_rewriting(org, recruiter):
     approach(candidate, recruiter)
     approach(candidate, other, at=T0 + timedelta(days=1))
     first, second = Thread.objects.order_by("pk")
-    services.perform_send(first.pk, now=first.due_at.replace() + timedelta(days=6))
+    services.perform_send(first.pk, first.due_at + timedelta(days=6), MemoryTransport())
     second.refresh_from_db()
-    effects = services.perform_send(second.pk, now=second.due_at + timedelta(days=7))
+    effects = services.perform_send(second.pk, second.due_at + timedelta(days=7), MemoryTransport())
     assert effects[0].kind == "task"
     assert effects[0].reason == "near_duplicate"
     second.refresh_from_db()

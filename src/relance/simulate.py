@@ -23,6 +23,7 @@ from relance.errors import InputError, ScenarioError
 from relance.followups import services
 from relance.followups.events import Event
 from relance.followups.models import Thread
+from relance.messaging.outbox import MemoryTransport
 from relance.people.models import Candidate, Job, Organisation, Recruiter
 from relance.scenario import EventSpec, Scenario
 
@@ -115,6 +116,8 @@ class _Replay:
     ) -> None:
         self.scenario = scenario
         self.after_each = after_each  # called after every event and action (for tests)
+        # The system's sends go through the real outbox, to a transport that keeps them.
+        self.transport = MemoryTransport()
         self.slug = slug
         self.complete_before = complete_tasks_due_before
         self.lines: list[Line] = []
@@ -256,7 +259,7 @@ class _Replay:
             self._line(thread, "alert", "sla_overdue", now)
             return
         if thread.next_kind == "send":
-            effects = services.perform_send(thread.pk, now)
+            effects = services.perform_send(thread.pk, now, self.transport)
             self._effects(effects[:1], planned_at=thread.nominal_at)
             self._effects(effects[1:])
         elif thread.next_kind == "task":

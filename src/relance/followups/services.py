@@ -39,7 +39,13 @@ from relance.followups.recompute import (
     store_decision,
     thread_view,
 )
-from relance.followups.steps import NotDue, complete_task, perform_send, prepared_message
+from relance.followups.steps import (
+    NotDue,
+    complete_task,
+    perform_send,
+    prepared_message,
+    queue_send,
+)
 from relance.followups.timeline import note_contact, record_step, render_step
 from relance.messaging import compose
 from relance.people.models import Application, Candidate, Consent, Recruiter
@@ -53,6 +59,7 @@ __all__ = [
     "load_touches",
     "perform_send",
     "prepared_message",
+    "queue_send",
     "recompute_candidate",
     "record_event",
     "store_decision",

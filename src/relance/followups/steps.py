@@ -32,7 +32,8 @@ from relance.followups.recompute import (
     thread_view,
 )
 from relance.followups.timeline import record_step, render_for
-from relance.messaging import compose
+from relance.messaging import compose, outbox
+from relance.messaging.models import OutboxMessage
 from relance.people.models import Recruiter
 
 
@@ -40,17 +41,17 @@ class NotDue(Exception):
     """The thread has nothing of that kind due now."""
 
 
-def perform_send(thread_id: int, now: datetime) -> list[Effect]:
-    """Send the thread's due message (the system's own sends: e-mail).
+def queue_send(thread_id: int, now: datetime) -> tuple[OutboxMessage | None, list[Effect]]:
+    """Write the thread's due e-mail to the outbox (the system's own sends).
 
     The decision is taken again at `now`, so a hard rule that changed since it was
     planned holds it back. A message nearly identical to one the candidate received in
-    the last 90 days is not sent: it becomes a task to rewrite it (hard rule 7).
+    the last 90 days is not written: it becomes a task to rewrite it (hard rule 7).
     """
     with transaction.atomic():
-        thread = _locked_thread(thread_id)
-        decision = _decide_now(thread, now)
-        if decision.kind is not DecisionKind.SEND:
+        thread = locked_thread(thread_id)
+        decision = decide_now(thread, now)
+        if decision.kind is not DecisionKind.SEND or decision.action_index is None:
             raise NotDue(
                 f"thread {thread_id}: nothing to send at {now.isoformat()} ({decision.kind})"
             )
@@ -65,19 +66,44 @@ def perform_send(thread_id: int, now: datetime) -> list[Effect]:
         if near_duplicate_of(rendered.body, received) is not None:
             Thread.objects.filter(pk=thread.pk).update(held_action=decision.action_index)
             effects = recompute_candidate(thread.candidate, now)
-            return [effect("task", thread, decision, now, reason="near_duplicate"), *effects]
-        record_step(
-            thread,
-            now,
-            decision.channel or Channel.EMAIL,
-            recruiter=thread.recruiter,
-            subject=rendered.subject,
-            body=rendered.body,
-            reason=decision.reason,
-            doubles_call=decision.doubles_call,
+            return None, [effect("task", thread, decision, now, reason="near_duplicate"), *effects]
+        message_id = compose.message_id(
+            thread.organisation_id, "t", thread.pk, decision.action_index
         )
-        effects = recompute_candidate(thread.candidate, now)
-    return [effect("send", thread, decision, now), *effects]
+        row = outbox.write(
+            thread, decision.action_index, decision.step, decision.why, decision.doubles_call,
+            rendered, message_id, now,
+        )  # fmt: skip
+    return row, []
+
+
+def perform_send(thread_id: int, now: datetime, transport: outbox.Transport) -> list[Effect]:
+    """Write the thread's due e-mail to the outbox and deliver it at once through
+    `transport`: what `simulate` and the demo do; a worker delivers in batches."""
+    row, effects = queue_send(thread_id, now)
+    if row is None:
+        return effects
+    return outbox.deliver(row.pk, transport, now)
+
+
+def record_sent(row: OutboxMessage, now: datetime) -> list[Effect]:
+    """The server accepted the outbox row's message: the step is done, on the timeline."""
+    thread = locked_thread(row.thread_id)
+    decision = decide_now(thread, now)
+    record_step(
+        thread,
+        now,
+        Channel.EMAIL,
+        recruiter=row.recruiter,
+        subject=row.subject,
+        body=row.body,
+        reason=row.reason,
+        doubles_call=row.doubles_call,
+        message_id=row.message_id,
+    )
+    effects = recompute_candidate(thread.candidate, now)
+    sent = effect("send", thread, decision, now, reason=row.reason)
+    return [sent, *effects]
 
 
 def complete_task(
@@ -92,8 +118,8 @@ def complete_task(
     """Mark the thread's due task done: a call made (with its outcome), a LinkedIn message
     or an SMS sent by hand. The next step is planned from this moment."""
     with transaction.atomic():
-        thread = _locked_thread(thread_id)
-        decision = _decide_now(thread, now)
+        thread = locked_thread(thread_id)
+        decision = decide_now(thread, now)
         # Only what is due: doing a follow-up early would break the rules that timed it.
         if decision.kind not in (DecisionKind.TASK, DecisionKind.SEND):
             raise NotDue(f"thread {thread_id}: nothing due to do now ({decision.kind})")
@@ -116,7 +142,7 @@ def complete_task(
     return effects
 
 
-def _locked_thread(thread_id: int) -> Thread:
+def locked_thread(thread_id: int | None) -> Thread:
     thread = (
         Thread.objects.select_for_update(of=("self",))
         .select_related("candidate", "candidate__organisation", "recruiter", "application__job")
@@ -127,7 +153,7 @@ def _locked_thread(thread_id: int) -> Thread:
     return thread
 
 
-def _decide_now(thread: Thread, now: datetime) -> Decision:
+def decide_now(thread: Thread, now: datetime) -> Decision:
     candidate = thread.candidate
     touches = load_touches(candidate, since=thread.started_at - LOOKBACK)
     view = candidate_view(candidate, touches)
@@ -135,4 +161,4 @@ def _decide_now(thread: Thread, now: datetime) -> Decision:
 
 
 def prepared_message(thread: Thread, now: datetime) -> compose.Rendered:
-    return render_for(thread, _decide_now(thread, now), now)
+    return render_for(thread, decide_now(thread, now), now)

@@ -49,6 +49,7 @@ def record_step(
     body: str = "",
     reason: str = "",
     doubles_call: bool = False,
+    message_id: str = "",
 ) -> Touchpoint:
     step = thread.next_step
     touch = Touchpoint.objects.create(

@@ -57,3 +57,70 @@ class InboundMessage(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="inbound_once")]
+
+
+class OutboxMessage(models.Model):
+    """An e-mail Relance decided to send, written before it is sent and updated after.
+
+    One row per thread step (never twice); its Message-ID is fixed when it is written.
+    A worker claims a due row with a lease, checks the hard rules again, marks it
+    `sending` just before handing it to the server, and `sent` when the server accepted
+    it. A row found `sending` after its lease expired may or may not have left: it
+    becomes `uncertain` and is never sent again blindly.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # waiting for its time (or for a retry)
+        CLAIMED = "claimed"  # a worker holds it; not handed to the server yet
+        SENDING = "sending"  # being handed to the server
+        SENT = "sent"
+        FAILED = "failed"  # refused for good (see last_error)
+        UNCERTAIN = "uncertain"  # may or may not have left: never resent blindly
+        CANCELLED = "cancelled"  # a rule holds it back for good (an answer, a refusal)
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    candidate = models.ForeignKey("people.Candidate", on_delete=models.CASCADE)
+    thread = models.ForeignKey(
+        "followups.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recruiter = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
+    action_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=32, blank=True)
+    doubles_call = models.BooleanField(default=False)
+    message_id = models.CharField(max_length=300, unique=True)
+    from_address = models.CharField(max_length=320)
+    to_address = models.CharField(max_length=320)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    in_reply_to = models.CharField(max_length=300, blank=True)
+    references = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    due_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="outbox_due", condition=models.Q(status="pending")
+            ),
+            models.Index(
+                fields=["lease_until"],
+                name="outbox_leases",
+                condition=models.Q(status__in=["claimed", "sending"]),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["thread", "action_index"],
+                name="outbox_one_per_step",
+                condition=models.Q(thread__isnull=False),
+            )
+        ]
