@@ -53,6 +53,11 @@ TEXT = {
         "severities": {"hard": "définitif", "soft": "temporaire", "policy": "blocage"},
         "back_on": "de retour le",
         "no_date": "(date non précisée)",
+        "cycle": "Cycle : {queued} écrit(s) dans la boîte d'envoi, {sent} envoyé(s), "
+        "{retried} à réessayer, {failed} refusé(s), {uncertain} incertain(s), "
+        "{cancelled} annulé(s), {recovered} repris.",
+        "worker_started": "Worker {name} démarré : un cycle toutes les {interval:g} s.",
+        "worker_stopped": "Worker arrêté proprement.",
         "received": {
             "recorded": "Enregistré sur la fiche du candidat ; {stopped} relance(s) arrêtée(s).",
             "unmatched": "Gardé pour examen : aucun candidat ne correspond.",
@@ -94,6 +99,10 @@ TEXT = {
         "severities": {"hard": "hard", "soft": "soft", "policy": "policy"},
         "back_on": "back on",
         "no_date": "(no date given)",
+        "cycle": "Cycle: {queued} written to the outbox, {sent} sent, {retried} to retry, "
+        "{failed} refused, {uncertain} uncertain, {cancelled} cancelled, {recovered} taken back.",
+        "worker_started": "Worker {name} started: one cycle every {interval:g} s.",
+        "worker_stopped": "Worker stopped cleanly.",
         "received": {
             "recorded": "Recorded on the candidate's timeline; {stopped} follow-up(s) stopped.",
             "unmatched": "Kept for inspection: no candidate matches it.",
@@ -181,6 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
     inbound.add_argument("--org", help="organisation slug (needed when there are several)")
     inbound.add_argument("--json", action="store_true", help="one JSON object per message")
     language(inbound)
+
+    worker = sub.add_parser(
+        "worker", help="send what is due through the outbox, in a loop (Ctrl-C or SIGTERM stops)"
+    )
+    worker.add_argument("--once", action="store_true", help="one cycle, then exit")
+    worker.add_argument("--interval", type=float, default=30.0, help="seconds between cycles (30)")
+    worker.add_argument("--batch", type=int, default=50, help="outbox rows claimed at a time (50)")
+    worker.add_argument("--name", help="this worker's name in the outbox (default: host:pid)")
+    language(worker)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -446,6 +464,33 @@ def cmd_inbound(args: argparse.Namespace) -> int:
     return 1 if received.outcome == "failed" else 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    import signal
+
+    from relance.worker import Worker
+
+    if args.interval <= 0 or args.batch < 1:
+        raise BadInput("--interval must be above 0 seconds and --batch at least 1")
+    migrate()
+    lang = args.lang or default_language()
+    worker = Worker(name=args.name, batch=args.batch)
+    text = TEXT[lang]
+
+    def show(report: Any) -> None:
+        print(text["cycle"].format(**vars(report)), flush=True)
+
+    if args.once:
+        show(worker.cycle())
+        worker.transport.close()
+        return 0
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: worker.stopping.set())
+    print(text["worker_started"].format(name=worker.name, interval=args.interval), flush=True)
+    worker.run(args.interval, show)
+    print(text["worker_stopped"], flush=True)
+    return 0
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -497,6 +542,7 @@ _COMMANDS = {
     "simulate": cmd_simulate,
     "demo": cmd_demo,
     "inbound": cmd_inbound,
+    "worker": cmd_worker,
 }
 
 if __name__ == "__main__":  # pragma: no cover

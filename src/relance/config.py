@@ -36,6 +36,27 @@ def env_bool(name: str, default: bool, environ: dict[str, str] | None = None) ->
     raise ConfigError(f"{name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off")
 
 
+def env_int(name: str, default: int, environ: dict[str, str] | None = None) -> int:
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
+
+
+def env_choice(
+    name: str, default: str, choices: tuple[str, ...], environ: dict[str, str] | None = None
+) -> str:
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    raw = (environ.get(name) or default).strip().lower()
+    if raw not in choices:
+        raise ConfigError(f"{name}={raw!r}: expected one of {', '.join(choices)}")
+    return raw
+
+
 def data_dir(environ: dict[str, str] | None = None) -> Path:
     """Where the embedded database and the secret key live: RELANCE_DATA_DIR, else
     $XDG_DATA_HOME/relance, else ~/.local/share/relance. Created on first use."""

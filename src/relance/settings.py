@@ -77,3 +77,17 @@ RELANCE_BASE_URL = os.environ.get("RELANCE_BASE_URL", "http://localhost:8000").r
 RELANCE_MAIL_DOMAIN = os.environ.get("RELANCE_MAIL_DOMAIN") or (
     urlsplit(RELANCE_BASE_URL).hostname or "localhost"
 )
+
+# Sending e-mail: any Django backend (django-anymail's for a provider); SMTP by default.
+EMAIL_BACKEND = os.environ.get(
+    "RELANCE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("RELANCE_SMTP_HOST", "localhost")
+EMAIL_PORT = config.env_int("RELANCE_SMTP_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("RELANCE_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RELANCE_SMTP_PASSWORD", "")
+_SECURITY = config.env_choice("RELANCE_SMTP_SECURITY", "none", ("none", "starttls", "ssl"))
+EMAIL_USE_TLS = _SECURITY == "starttls"
+EMAIL_USE_SSL = _SECURITY == "ssl"
+EMAIL_TIMEOUT = config.env_int("RELANCE_SMTP_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("RELANCE_FROM_EMAIL", f"relance@{RELANCE_MAIL_DOMAIN}")

@@ -1,0 +1,124 @@
+"""`relance worker`: the loop that makes decisions happen.
+
+Each cycle: recover what a dead worker left (claimed rows go back, rows caught while
+sending become uncertain), write the sends that came due to the outbox, then claim and
+deliver due outbox rows through one reused connection. Several workers can share one
+PostgreSQL database: each outbox row goes to one of them. A SIGTERM lets the message in
+hand finish, then the loop ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.core.mail import get_connection
+
+from relance.followups import agenda, services
+from relance.followups.models import Thread
+from relance.messaging import outbox
+from relance.messaging.models import OutboxMessage
+from relance.people.models import Organisation
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Cycle:
+    queued: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    cancelled: int = 0
+    recovered: int = 0
+
+
+class Worker:
+    def __init__(
+        self,
+        name: str | None = None,
+        transport: outbox.Transport | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
+        batch: int = 50,
+    ) -> None:
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.transport = transport or outbox.DjangoTransport(get_connection())
+        self.clock = clock
+        self.batch = batch
+        self.stopping = threading.Event()
+
+    def cycle(self) -> Cycle:
+        now = self.clock()  # one clock reading for the whole cycle
+        report = Cycle()
+        recovered = outbox.recover(now)
+        report.recovered = recovered["pending_again"]
+        report.uncertain += recovered["uncertain"]
+        report.queued = self._queue_due_sends(now)
+        while not self.stopping.is_set():
+            claimed = outbox.claim(now, self.name, self.batch)
+            if not claimed:
+                break
+            for pk in claimed:
+                if self.stopping.is_set():
+                    break  # the rest are claimed: their lease expires, another worker takes them
+                outbox.deliver(pk, self.transport, now)
+                self._count(pk, report)
+        return report
+
+    def _queue_due_sends(self, now: datetime) -> int:
+        queued = 0
+        for organisation in Organisation.objects.all():
+            due = [
+                row[0]
+                for row in agenda.plan(organisation, now)
+                if row[4] == "send" and row[7] <= now
+            ]
+            if not due:
+                continue
+            # Steps already written (waiting, retrying, or settled) are not written again.
+            steps = dict(Thread.objects.filter(pk__in=due).values_list("pk", "action_index"))
+            written = set(
+                OutboxMessage.objects.filter(thread_id__in=due).values_list(
+                    "thread_id", "action_index"
+                )
+            )
+            for thread_id in due:
+                if (thread_id, steps.get(thread_id)) in written:
+                    continue
+                try:
+                    row, _ = services.queue_send(thread_id, now)
+                except services.NotDue:
+                    continue
+                queued += row is not None
+        return queued
+
+    def _count(self, pk: int, report: Cycle) -> None:
+        row = OutboxMessage.objects.filter(pk=pk).values_list("status", flat=True).first()
+        match row:
+            case OutboxMessage.Status.SENT:
+                report.sent += 1
+            case OutboxMessage.Status.PENDING:
+                report.retried += 1
+            case OutboxMessage.Status.FAILED:
+                report.failed += 1
+            case OutboxMessage.Status.UNCERTAIN:
+                report.uncertain += 1
+            case OutboxMessage.Status.CANCELLED:
+                report.cancelled += 1
+
+    def run(self, interval: float, on_cycle: Callable[[Cycle], None]) -> None:
+        while not self.stopping.is_set():
+            try:
+                report = self.cycle()
+            except Exception:  # one bad cycle must not end the worker
+                log.exception("worker cycle failed")
+                report = Cycle()
+            on_cycle(report)
+            self.stopping.wait(interval)
+        self.transport.close()
