@@ -25,6 +25,7 @@ from relance.engine import BounceKind, Channel, DecisionKind
 from relance.followups import services
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
+from relance.messaging import unsubscribe
 from relance.messaging.compose import Rendered
 from relance.messaging.inbound import _STATUS, severity
 from relance.messaging.models import OutboxMessage
@@ -151,8 +152,9 @@ def write(thread: Thread, action_index: int, step: int | None, reason: str, doub
 
 
 def email_of(row: OutboxMessage) -> EmailMessage:
-    """The e-mail as it leaves: a follow-up is a reply in the thread of the one before."""
-    headers = {"Message-ID": row.message_id}
+    """The e-mail as it leaves: a follow-up is a reply in the thread of the one before, and
+    every automated message carries its one-click unsubscribe link (RFC 8058)."""
+    headers = {"Message-ID": row.message_id, **unsubscribe.headers_for(row.candidate)}
     if row.in_reply_to:
         headers["In-Reply-To"] = row.in_reply_to
         headers["References"] = row.references

@@ -1,0 +1,81 @@
+"""One-click unsubscribe (RFC 8058): no login, a mail client's POST, a page in the
+candidate's language, every thread stopped at once."""
+
+import pytest
+from django.test import Client
+
+from relance.engine import Channel, Situation
+from relance.followups import services
+from relance.followups.events import Event, EventType
+from relance.followups.models import Thread
+from relance.messaging import outbox, unsubscribe
+from relance.messaging.models import OutboxMessage
+from relance.people.models import Candidate
+from tests.conftest import paris
+
+pytestmark = pytest.mark.django_db
+
+T0 = paris(2026, 3, 2, 9, 0)
+
+
+@pytest.fixture
+def lea(org, recruiter):
+    candidate = Candidate.objects.create(
+        organisation=org, first_name="Léa", email="lea@example.org", language="fr", created_at=T0
+    )
+    event = Event(
+        EventType.MESSAGE_SENT,
+        T0,
+        candidate,
+        recruiter=recruiter,
+        channel=Channel.EMAIL,
+        situation=Situation.FIRST_MESSAGE,
+    )
+    services.record_event(event, T0)
+    return candidate
+
+
+def test_every_automated_message_carries_the_one_click_headers(lea):
+    thread = Thread.objects.get(candidate=lea)
+    row, _ = services.queue_send(thread.pk, thread.due_at)
+    message = outbox.email_of(row).message()
+    assert message["List-Unsubscribe"] == f"<{unsubscribe.link_for(lea)}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_a_mail_clients_one_click_post_unsubscribes_and_stops_everything(lea):
+    thread = Thread.objects.get(candidate=lea)
+    services.queue_send(thread.pk, thread.due_at)
+    path = f"/u/{unsubscribe.token_for(lea)}/"
+    response = Client().post(path, {"List-Unsubscribe": "One-Click"})  # no cookie, no CSRF token
+    assert response.status_code == 200
+    assert "désinscrit" in response.content.decode()
+    lea.refresh_from_db()
+    assert lea.unsubscribed_at is not None
+    assert not Thread.objects.filter(candidate=lea, status="open").exists()
+    # The e-mail already written is cancelled when a worker reaches it.
+    row = OutboxMessage.objects.get()
+    outbox.deliver(row.pk, outbox.MemoryTransport(), thread.due_at)
+    row.refresh_from_db()
+    assert row.status == "cancelled"
+    # Posting again is harmless.
+    assert Client().post(path).status_code == 200
+
+
+def test_opening_the_link_asks_first_in_the_candidates_language(lea):
+    response = Client().get(f"/u/{unsubscribe.token_for(lea)}/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'lang="fr"' in page
+    assert "Me désinscrire" in page
+    lea.refresh_from_db()
+    assert lea.unsubscribed_at is None  # a link checker opening it changes nothing
+
+
+def test_a_tampered_link_shows_a_clear_page_and_changes_nothing(lea):
+    token = unsubscribe.token_for(lea)
+    response = Client(headers={"Accept-Language": "en"}).post(f"/u/{token[:-2]}xx/")
+    assert response.status_code == 400
+    assert "incomplete or was changed" in response.content.decode()
+    lea.refresh_from_db()
+    assert lea.unsubscribed_at is None
