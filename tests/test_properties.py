@@ -218,6 +218,24 @@ events:
 """
 
 
+# Found by Hypothesis: an out-of-office received more than a week before a thread started
+# was left out of the touchpoints loaded for it, though its return date was still ahead.
+EARLY_OUT_OF_OFFICE = """\
+start: '2026-03-05T07:00:00+00:00'
+until: '2026-03-15T07:00:00+00:00'
+policy: {max_followups: 0}
+auto_complete_tasks: false
+recruiters:
+- {id: r1, name: Claire Dubois, email: claire@p.example}
+candidates:
+- {id: c, name: Léa Martin, timezone: Europe/Paris, country: FR, language: fr, linkedin: "https://www.linkedin.com/in/lea"}
+events:
+- {at: '2026-03-05T07:00:00+00:00', type: auto_reply_received, candidate: c, until: '2026-03-14T07:00:00+00:00'}
+- {at: '2026-03-13T07:01:00+00:00', type: invitation_accepted, candidate: c, recruiter: r1}
+"""
+
+
+@example(EARLY_OUT_OF_OFFICE)
 @example(MANUAL_STEP_THEN_WATCH)
 @given(scenarios())
 def test_stored_due_times_equal_what_the_engine_computes_from_scratch(text):

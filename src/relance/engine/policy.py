@@ -23,6 +23,7 @@ HARD_CALL_WINDOW = (time(9, 0), time(19, 0))
 HARD_MIN_REJECTION_DAYS = 3
 HARD_MAX_ANSWER_DAYS = 14
 HARD_MIN_NEAR_DUPLICATE_DAYS = 90
+HARD_MAX_OUT_OF_OFFICE_DAYS = 30  # an out-of-office without a date delays at most this long
 
 
 class PolicyError(ValueError):
@@ -181,7 +182,7 @@ def _check(policy: Policy) -> None:
         " — a candidate who applied hears from us again within 2 days",
     )
     bounded("keep_in_touch_after_days", 30, 730)
-    bounded("out_of_office_default_days", 1, 30)
+    bounded("out_of_office_default_days", 1, HARD_MAX_OUT_OF_OFFICE_DAYS)
     bounded(
         "rejection_not_before_days",
         HARD_MIN_REJECTION_DAYS,

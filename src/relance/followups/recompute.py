@@ -29,6 +29,7 @@ from relance.engine import (
     priority_key,
 )
 from relance.engine.plans import written_channel
+from relance.engine.policy import HARD_MAX_OUT_OF_OFFICE_DAYS
 from relance.followups import sql
 from relance.followups.models import Thread, Touchpoint
 from relance.people.models import Application, Candidate, Consent
@@ -123,14 +124,20 @@ _TOUCH_COLUMNS = (
 
 
 def load_touches(candidate: Candidate, since: datetime | None) -> list[Touch]:
-    """The candidate's touchpoints from `since` (all of them with None), for the engine."""
+    """The candidate's touchpoints from `since` (all of them with None), for the engine —
+    and the out-of-office replies received before it that still hold (an absence that began
+    earlier delays what comes after)."""
     query = (
         f"SELECT {', '.join(_TOUCH_COLUMNS)} FROM {sql.table(Touchpoint)} WHERE candidate_id = %s"
     )
     params: list[Any] = [candidate.pk]
     if since is not None:
-        query += " AND at >= %s"
-        params.append(sql.param(since))
+        query += (
+            " AND (at >= %s OR (kind = 'auto_reply' AND (until >= %s OR (until IS NULL"
+            " AND at >= %s))))"
+        )
+        without_date = since - timedelta(days=HARD_MAX_OUT_OF_OFFICE_DAYS)
+        params += [sql.param(since), sql.param(since), sql.param(without_date)]
     return [to_touch(row) for row in sql.fetch(query, params)]
 
 
