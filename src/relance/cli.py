@@ -55,9 +55,13 @@ TEXT = {
         "no_date": "(date non précisée)",
         "cycle": "Cycle : {queued} écrit(s) dans la boîte d'envoi, {sent} envoyé(s), "
         "{retried} à réessayer, {failed} refusé(s), {uncertain} incertain(s), "
-        "{cancelled} annulé(s), {recovered} repris.",
+        "{cancelled} annulé(s), {recovered} repris ; {received} message(s) reçu(s).",
         "worker_started": "Worker {name} démarré : un cycle toutes les {interval:g} s.",
         "worker_stopped": "Worker arrêté proprement.",
+        "password": "Mot de passe de la boîte : ",
+        "no_password": "un mot de passe est nécessaire (RELANCE_MAILBOX_PASSWORD ou saisi)",
+        "mailbox_added": "Boîte ajoutée : {mailbox}. Le worker la lira à chaque cycle.",
+        "mailbox_check_failed": "connexion à {mailbox} impossible : {error}",
         "received": {
             "recorded": "Enregistré sur la fiche du candidat ; {stopped} relance(s) arrêtée(s).",
             "unmatched": "Gardé pour examen : aucun candidat ne correspond.",
@@ -100,9 +104,14 @@ TEXT = {
         "back_on": "back on",
         "no_date": "(no date given)",
         "cycle": "Cycle: {queued} written to the outbox, {sent} sent, {retried} to retry, "
-        "{failed} refused, {uncertain} uncertain, {cancelled} cancelled, {recovered} taken back.",
+        "{failed} refused, {uncertain} uncertain, {cancelled} cancelled, {recovered} taken back; "
+        "{received} message(s) received.",
         "worker_started": "Worker {name} started: one cycle every {interval:g} s.",
         "worker_stopped": "Worker stopped cleanly.",
+        "password": "Mailbox password: ",
+        "no_password": "a password is needed (RELANCE_MAILBOX_PASSWORD, or typed in)",
+        "mailbox_added": "Mailbox added: {mailbox}. The worker reads it every cycle.",
+        "mailbox_check_failed": "cannot log in to {mailbox}: {error}",
         "received": {
             "recorded": "Recorded on the candidate's timeline; {stopped} follow-up(s) stopped.",
             "unmatched": "Kept for inspection: no candidate matches it.",
@@ -199,6 +208,22 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--batch", type=int, default=50, help="outbox rows claimed at a time (50)")
     worker.add_argument("--name", help="this worker's name in the outbox (default: host:pid)")
     language(worker)
+
+    mailbox = sub.add_parser("mailbox", help="the IMAP mailboxes the worker reads replies from")
+    mailbox_sub = mailbox.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = mailbox_sub.add_parser(
+        "add", help="add a mailbox (password from RELANCE_MAILBOX_PASSWORD, or asked)"
+    )
+    add.add_argument("--org", help="organisation slug (needed when there are several)")
+    add.add_argument("--recruiter", metavar="EMAIL", help="the recruiter whose mailbox it is")
+    add.add_argument("--host", required=True)
+    add.add_argument("--port", type=int, help="993 with ssl, else 143")
+    add.add_argument("--user", required=True)
+    add.add_argument("--security", choices=["ssl", "starttls", "none"], default="ssl")
+    add.add_argument("--folder", default="INBOX")
+    add.add_argument("--check", action="store_true", help="log in once to check it works")
+    mailbox_sub.add_parser("list", help="the mailboxes, when each was last read, the last error")
+    language(mailbox)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -491,6 +516,45 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mailbox(args: argparse.Namespace) -> int:
+    import getpass
+
+    from relance import crypto
+    from relance.messaging.models import Mailbox
+
+    migrate()
+    lang = args.lang or default_language()
+    text = TEXT[lang]
+    if args.action == "list":
+        for box in Mailbox.objects.select_related("organisation").order_by("pk"):
+            checked = (
+                box.last_checked_at.isoformat(timespec="minutes") if box.last_checked_at else "—"
+            )
+            state = box.last_error or "OK"
+            print(f"{box.pk}\t{box.organisation.slug}\t{box}\t{checked}\t{state}")
+        return 0
+    org = _organisation(args.org)
+    recruiter = _recruiter(org, args.recruiter)
+    password = os.environ.get("RELANCE_MAILBOX_PASSWORD") or getpass.getpass(text["password"])
+    if not password:
+        raise BadInput(text["no_password"])
+    port = args.port or (993 if args.security == "ssl" else 143)
+    box = Mailbox(
+        organisation=org, recruiter=recruiter, host=args.host, port=port, username=args.user,
+        password_encrypted=crypto.encrypt(password), security=args.security, folder=args.folder,
+    )  # fmt: skip
+    if args.check:
+        from relance.messaging.mailboxes import connect
+
+        try:
+            connect(box).logout()
+        except Exception as error:
+            raise BadInput(text["mailbox_check_failed"].format(mailbox=box, error=error)) from None
+    box.save()
+    print(text["mailbox_added"].format(mailbox=box))
+    return 0
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -543,6 +607,7 @@ _COMMANDS = {
     "demo": cmd_demo,
     "inbound": cmd_inbound,
     "worker": cmd_worker,
+    "mailbox": cmd_mailbox,
 }
 
 if __name__ == "__main__":  # pragma: no cover

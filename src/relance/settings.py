@@ -93,3 +93,6 @@ EMAIL_USE_TLS = _SECURITY == "starttls"
 EMAIL_USE_SSL = _SECURITY == "ssl"
 EMAIL_TIMEOUT = config.env_int("RELANCE_SMTP_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("RELANCE_FROM_EMAIL", f"relance@{RELANCE_MAIL_DOMAIN}")
+
+# The key that encrypts stored credentials (mailbox passwords); see relance/crypto.py.
+RELANCE_ENCRYPTION_KEY = os.environ.get("RELANCE_ENCRYPTION_KEY", "")

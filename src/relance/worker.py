@@ -1,10 +1,10 @@
 """`relance worker`: the loop that makes decisions happen.
 
 Each cycle: recover what a dead worker left (claimed rows go back, rows caught while
-sending become uncertain), write the sends that came due to the outbox, then claim and
-deliver due outbox rows through one reused connection. Several workers can share one
-PostgreSQL database: each outbox row goes to one of them. A SIGTERM lets the message in
-hand finish, then the loop ends.
+sending become uncertain), write the sends that came due to the outbox, claim and
+deliver due outbox rows through one reused connection, then read the IMAP mailboxes.
+Several workers can share one PostgreSQL database: each outbox row goes to one of them.
+A SIGTERM lets the message in hand finish, then the loop ends.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.core.mail import get_connection
 
 from relance.followups import agenda, services
 from relance.followups.models import Thread
-from relance.messaging import outbox
+from relance.messaging import mailboxes, outbox
 from relance.messaging.models import OutboxMessage
 from relance.people.models import Organisation
 
@@ -37,6 +37,7 @@ class Cycle:
     uncertain: int = 0
     cancelled: int = 0
     recovered: int = 0
+    received: int = 0  # inbound messages read from the mailboxes
 
 
 class Worker:
@@ -69,6 +70,9 @@ class Worker:
                     break  # the rest are claimed: their lease expires, another worker takes them
                 outbox.deliver(pk, self.transport, now)
                 self._count(pk, report)
+        if not self.stopping.is_set():
+            for reading in mailboxes.read_all(now):
+                report.received += len(reading.received)
         return report
 
     def _queue_due_sends(self, now: datetime) -> int:

@@ -124,3 +124,36 @@ class OutboxMessage(models.Model):
                 condition=models.Q(thread__isnull=False),
             )
         ]
+
+
+class Mailbox(models.Model):
+    """An IMAP mailbox the worker reads: where the candidates' answers arrive.
+
+    The password is stored encrypted (relance/crypto.py). New messages are found by UID
+    above `last_uid` for the folder's UIDVALIDITY; a message is never processed twice anyway
+    (InboundMessage is unique by Message-ID).
+    """
+
+    class Security(models.TextChoices):
+        NONE = "none"
+        STARTTLS = "starttls"
+        SSL = "ssl"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    recruiter = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField(default=993)
+    username = models.CharField(max_length=320)
+    password_encrypted = models.TextField()
+    security = models.CharField(max_length=8, choices=Security.choices, default=Security.SSL)
+    folder = models.CharField(max_length=200, default="INBOX")
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    enabled = models.BooleanField(default=True)
+
+    objects = OrgQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.host}/{self.folder}"

@@ -1,0 +1,172 @@
+"""Reading replies from a real IMAP server (dovecot on loopback): a reply written into the
+mailbox stops the thread within one worker cycle; nothing is read twice."""
+
+import os
+from datetime import timedelta
+
+import pytest
+
+from relance import crypto
+from relance.engine import Channel, Situation
+from relance.followups import services
+from relance.followups.events import Event, EventType
+from relance.followups.models import Thread, Touchpoint
+from relance.messaging import mailboxes
+from relance.messaging.models import InboundMessage, Mailbox
+from relance.messaging.outbox import MemoryTransport
+from relance.people.models import Candidate
+from relance.worker import Worker
+from tests import imapserver
+from tests.conftest import paris
+
+T0 = paris(2026, 3, 2, 9, 0)
+
+if not imapserver.available():
+    if os.environ.get("CI"):
+        pytest.fail("dovecot is not installed; .ci/run must install dovecot-imapd", pytrace=False)
+    pytest.skip(
+        "dovecot not installed: apt-get install dovecot-imapd to run these", allow_module_level=True
+    )
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def imap():
+    server = imapserver.ImapServer({"claire@test.example": "s3cret"}).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(org, recruiter, imap):
+    return Mailbox.objects.create(
+        organisation=org, recruiter=recruiter, host="127.0.0.1", port=imap.port,
+        username="claire@test.example", password_encrypted=crypto.encrypt("s3cret"), security="none",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def lea(org, recruiter):
+    candidate = Candidate.objects.create(
+        organisation=org, first_name="Léa", email="lea@example.org", created_at=T0
+    )
+    event = Event(
+        EventType.MESSAGE_SENT,
+        T0,
+        candidate,
+        recruiter=recruiter,
+        channel=Channel.EMAIL,
+        situation=Situation.FIRST_MESSAGE,
+    )
+    services.record_event(event, T0)
+    thread = Thread.objects.get(candidate=candidate)
+    services.perform_send(thread.pk, thread.due_at, MemoryTransport())
+    return candidate
+
+
+def test_a_reply_in_the_mailbox_stops_the_thread_within_one_worker_cycle(imap, mailbox, lea):
+    followup = Touchpoint.objects.get(candidate=lea, step=1)
+    imap.deliver(
+        "claire@test.example",
+        f"From: lea@example.org\nTo: claire@test.example\nSubject: Re: suite\nMessage-ID: <reply-1@example.org>\nIn-Reply-To: {followup.message_id}\n\nAvec plaisir, appelez-moi demain.\n".encode(),
+    )
+    assert Thread.objects.filter(candidate=lea, status="open").exists()
+    now = followup.at + timedelta(hours=3)
+    report = Worker(name="w", transport=MemoryTransport(), clock=lambda: now).cycle()
+    assert report.received == 1
+    assert not Thread.objects.filter(candidate=lea, status="open").exists()
+    mailbox.refresh_from_db()
+    assert (mailbox.last_uid, mailbox.last_error) == (1, "")
+    # The next cycle reads nothing again.
+    assert Worker(name="w", transport=MemoryTransport(), clock=lambda: now).cycle().received == 0
+    assert InboundMessage.objects.count() == 1
+
+
+def test_a_new_numbering_of_the_folder_does_not_make_old_messages_count_twice(imap, mailbox, lea):
+    imap.deliver(
+        "claire@test.example",
+        b"From: lea@example.org\nSubject: Re: x\nMessage-ID: <r2@example.org>\n\nOui\n",
+    )
+    now = T0 + timedelta(days=3)
+    mailboxes.read(mailbox, now)
+    Mailbox.objects.filter(pk=mailbox.pk).update(uidvalidity=1)  # the server renumbered
+    mailbox.refresh_from_db()
+    again = mailboxes.read(mailbox, now)
+    assert [r.outcome for r in again.received] == ["duplicate"]
+    assert InboundMessage.objects.count() == 1
+
+
+def test_a_mailbox_that_cannot_be_reached_is_noted_and_skipped(org, recruiter, lea):
+    broken = Mailbox.objects.create(
+        organisation=org,
+        host="127.0.0.1",
+        port=1,
+        username="x",
+        password_encrypted=crypto.encrypt("y"),
+        security="none",
+    )
+    reading = mailboxes.read(broken, T0)
+    assert reading.error.startswith("cannot log in")
+    broken.refresh_from_db()
+    assert broken.last_error.startswith("cannot log in")
+
+
+def test_a_wrong_password_is_noted_not_fatal(imap, mailbox):
+    Mailbox.objects.filter(pk=mailbox.pk).update(password_encrypted=crypto.encrypt("wrong"))
+    mailbox.refresh_from_db()
+    reading = mailboxes.read(mailbox, T0)
+    assert "cannot log in" in reading.error
+
+
+def test_credentials_are_stored_encrypted(mailbox):
+    assert "s3cret" not in mailbox.password_encrypted
+    assert crypto.decrypt(mailbox.password_encrypted) == "s3cret"
+
+
+def test_relance_mailbox_add_checks_the_login_and_stores_it(imap, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "RELANCE_DATA_DIR": str(tmp_path), "RELANCE_LANGUAGE": "en"}
+    env.pop("DATABASE_URL", None)
+
+    def relance(*args, password="s3cret"):
+        return subprocess.run(
+            [sys.executable, "-m", "relance.cli", *args], cwd=root, capture_output=True, text=True,
+            env={**env, "RELANCE_MAILBOX_PASSWORD": password}, timeout=120,
+        )  # fmt: skip
+
+    migrated = relance("manage", "migrate", "-v", "0")
+    assert migrated.returncode == 0, migrated.stderr
+    made = relance(
+        "manage",
+        "shell",
+        "-c",
+        "from relance.people.models import Organisation as O; O.objects.create(name='A', slug='a')",
+    )
+    assert made.returncode == 0, made.stderr
+    common = [
+        "mailbox",
+        "add",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(imap.port),
+        "--user",
+        "claire@test.example",
+        "--security",
+        "none",
+        "--check",
+    ]
+    wrong = relance(*common, password="nope")
+    assert wrong.returncode == 2
+    assert "cannot log in" in wrong.stderr
+    right = relance(*common)
+    assert right.returncode == 0, right.stderr
+    assert "Mailbox added" in right.stdout
+    listed = relance("mailbox", "list")
+    assert "claire@test.example@127.0.0.1/INBOX" in listed.stdout
+    assert "s3cret" not in listed.stdout
