@@ -37,6 +37,13 @@ def test_the_quick_start_demo_creates_the_database_and_prints_an_agenda(tmp_path
     done = relance("demo", "--now", "2026-11-20T10:00:00+01:00", "--lang", "en", data_dir=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Demo organisation" in done.stdout
+    # A worker cycle sent what was due through SMTP, to a local sink keeping .eml files.
+    kept = sorted((tmp_path / "demo-mail").glob("*.eml"))
+    assert kept
+    assert "demo-mail" in done.stdout
+    first = kept[0].read_text()
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in first
+    assert "Message-ID: <relance." in first
     assert "follow-up(s) due" in done.stdout
     database = tmp_path / "relance.sqlite3"
     assert database.exists()

@@ -172,3 +172,18 @@ def test_retries_back_off_exponentially_up_to_a_ceiling():
     assert timedelta(seconds=40) < outbox.backoff(1) < timedelta(seconds=80)
     assert timedelta(minutes=6) < outbox.backoff(4) < timedelta(minutes=10)
     assert outbox.backoff(30) <= outbox.BACKOFF_CEILING * 1.2
+
+
+def test_a_message_due_while_no_worker_ran_waits_for_the_next_sending_window(
+    org, recruiter, smtp, transport
+):
+    _, thread = approach(org, recruiter)  # Monday 2 March: the follow-up is due on Wednesday 09:00
+    services.queue_send(thread.pk, thread.due_at)
+    saturday_night = paris(2026, 3, 7, 22, 0)
+    deliver_due(transport, saturday_night)
+    row = OutboxMessage.objects.get()
+    assert smtp.received == []
+    assert (row.status, row.due_at) == ("pending", paris(2026, 3, 9, 8, 0))
+    assert "sending_window" in row.last_error
+    deliver_due(transport, row.due_at)
+    assert len(smtp.received) == 1

@@ -34,6 +34,8 @@ TEXT = {
         "demo_loaded": "Organisation de démonstration « {name} » : "
         "{candidates} candidats, {recruiters} recruteurs.",
         "demo_preparing": "Préparation de la base et de l'organisation de démonstration…",
+        "demo_mail": "Le worker vient d'envoyer {sent} e-mail(s) à un serveur SMTP local "
+        "({waiting} attendent l'heure d'envoi) : les {kept} message(s) reçus sont dans {folder}",
         "demo_try": "Essayez : relance agenda --recruiter {email}   ·   relance simulate {example}",
         "kinds": {"send": "envoi auto", "task": "à faire", "alert": "alerte", "stop": "arrêt"},
         "event": "événement",
@@ -84,6 +86,8 @@ TEXT = {
         "demo_loaded": "Demo organisation '{name}': "
         "{candidates} candidates, {recruiters} recruiters.",
         "demo_preparing": "Preparing the database and the demo organisation…",
+        "demo_mail": "The worker just sent {sent} e-mail(s) to a local SMTP server "
+        "({waiting} wait for sending hours): the {kept} message(s) it kept are in {folder}",
         "demo_try": "Try: relance agenda --recruiter {email}   ·   relance simulate {example}",
         "kinds": {"send": "auto-send", "task": "to do", "alert": "alert", "stop": "stop"},
         "event": "event",
@@ -447,8 +451,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with console.status(text["demo_preparing"]):
         migrate()
         org = demo.ensure(now, reset=args.reset)
+        from django.conf import settings
+
+        folder = settings.DATA_DIR / "demo-mail"
+        cycle, kept = demo.send_due(now, folder)
     stats = demo.stats(org)
     console.print(text["demo_loaded"].format(name=org.name, **stats))
+    console.print(
+        text["demo_mail"].format(
+            sent=cycle.sent, waiting=cycle.queued - cycle.sent, kept=kept, folder=folder
+        )
+    )
     show_agenda(org, None, now, demo.end_of_day(now, org), args.limit, False, lang)
     console.print(
         text["demo_try"].format(email=demo.first_recruiter_email(org), example=demo.EXAMPLE_HINT)

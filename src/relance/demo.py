@@ -11,14 +11,18 @@ from __future__ import annotations
 import random
 import unicodedata
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from django.db import transaction
 
 from relance.engine import BounceKind, CallOutcome, Channel, Policy, Situation, Stage, calendar
 from relance.followups.events import EventType
+from relance.messaging import sink
+from relance.messaging.outbox import DjangoTransport
 from relance.people.models import Candidate, Organisation, Recruiter
 from relance.scenario import CandidateSpec, EventSpec, JobSpec, RecruiterSpec, Scenario
 from relance.simulate import replay_and_keep
+from relance.worker import Cycle, Worker
 
 SLUG = "demo"
 NAME = "Agence Démo"
@@ -169,8 +173,24 @@ def ensure(now: datetime, reset: bool = False) -> Organisation:
             Recruiter.objects.filter(organisation=existing).delete()
             existing.delete()
         scenario = generate(now)
-        cutoff = now - timedelta(days=2)
-        return replay_and_keep(scenario, slug=SLUG, complete_tasks_due_before=cutoff)
+        # The last two days are left undone: tasks for the agenda, e-mails for the worker.
+        return replay_and_keep(scenario, slug=SLUG, until=now - timedelta(days=2))
+
+
+def send_due(now: datetime, folder: Path) -> tuple[Cycle, int]:
+    """One worker cycle at `now`, through the real outbox and SMTP, to a local sink that
+    keeps each message as an .eml file in `folder`. Returns the cycle and how many files
+    the folder holds."""
+    from django.core.mail import get_connection
+
+    with sink.running(folder) as port:
+        connection = get_connection(
+            "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=port, timeout=10
+        )
+        worker = Worker(name="demo", transport=DjangoTransport(connection), clock=lambda: now)
+        report = worker.cycle()
+        worker.transport.close()
+    return report, len(list(folder.glob("*.eml")))
 
 
 def stats(org: Organisation) -> dict[str, int]:

@@ -92,16 +92,15 @@ def run(scenario: Scenario) -> Result:
     return result
 
 
-def replay_and_keep(
-    scenario: Scenario, slug: str, complete_tasks_due_before: datetime | None
-) -> Organisation:
+def replay_and_keep(scenario: Scenario, slug: str, until: datetime) -> Organisation:
     """Replay `scenario` into a new organisation that is kept (the demo's history).
 
-    Tasks that come due before `complete_tasks_due_before` are done as they come; later
-    ones are left on the agenda, as a recruiter's day would find them.
+    What comes due before `until` is done as it comes (e-mails sent, tasks done); what comes
+    due later is left as a recruiter's day would find it: tasks on the agenda, e-mails for
+    the worker to send.
     """
     with transaction.atomic():
-        replay = _Replay(scenario, slug=slug, complete_tasks_due_before=complete_tasks_due_before)
+        replay = _Replay(scenario, slug=slug, act_before=until)
         replay.run()
     return replay.org
 
@@ -111,7 +110,7 @@ class _Replay:
         self,
         scenario: Scenario,
         slug: str | None = None,
-        complete_tasks_due_before: datetime | None = None,
+        act_before: datetime | None = None,
         after_each: Callable[[datetime], None] | None = None,
     ) -> None:
         self.scenario = scenario
@@ -119,7 +118,7 @@ class _Replay:
         # The system's sends go through the real outbox, to a transport that keeps them.
         self.transport = MemoryTransport()
         self.slug = slug
-        self.complete_before = complete_tasks_due_before
+        self.act_before = act_before  # the demo: what comes due later is left undone
         self.lines: list[Line] = []
         self.emitted: set[tuple[int, int | None, str]] = set()
 
@@ -259,6 +258,8 @@ class _Replay:
             self._line(thread, "alert", "sla_overdue", now)
             return
         if thread.next_kind == "send":
+            if self.act_before is not None and now >= self.act_before:
+                return  # left for the worker
             effects = services.perform_send(thread.pk, now, self.transport)
             self._effects(effects[:1], planned_at=thread.nominal_at)
             self._effects(effects[1:])
@@ -270,8 +271,8 @@ class _Replay:
             self._line(thread, "alert", thread.reason, now)
 
     def _auto_complete(self, due: datetime) -> bool:
-        if self.complete_before is not None:
-            return due < self.complete_before
+        if self.act_before is not None:
+            return due < self.act_before
         return self.scenario.auto_complete_tasks
 
     # output

@@ -292,3 +292,15 @@ def test_priority_puts_later_stages_then_stars_then_the_most_overdue_first():
     )
     application = priority_key(Stage.CONTACTED.rank, 0, due, Situation.APPLICATION)
     assert interview < sourced_star < sourced_older < application < sourced
+
+
+def test_a_send_due_in_the_past_still_waits_for_the_window_to_open():
+    from relance.engine import opening
+
+    t, touches = first_message(paris(2026, 3, 2, 9, 15), Channel.EMAIL)
+    due = plan_next(t, candidate(), touches, POLICY)
+    saturday = paris(2026, 3, 7, 11, 0)
+    decision = decide(t, candidate(), touches, POLICY, now=saturday)
+    assert decision.kind is DecisionKind.SEND
+    assert opening(decision, candidate(), POLICY, saturday) == paris(2026, 3, 9, 8, 0)
+    assert opening(decision, candidate(), POLICY, due.at) == due.at

@@ -5,7 +5,7 @@ what comes next (send, task, alert, wait, stop), when, and why.
 """
 
 from relance.engine.calendar import CalendarError
-from relance.engine.decide import EngineError, acknowledgement, can_act_now, decide, plan_next
+from relance.engine.decide import EngineError, acknowledgement, decide, opening, plan_next
 from relance.engine.policy import Policy, PolicyError
 from relance.engine.priority import priority_key
 from relance.engine.types import (
@@ -47,8 +47,8 @@ __all__ = [
     "Touch",
     "TouchKind",
     "acknowledgement",
-    "can_act_now",
     "decide",
+    "opening",
     "plan_next",
     "priority_key",
 ]

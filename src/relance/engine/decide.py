@@ -156,15 +156,16 @@ def window_for(channel: Channel | None, policy: Policy) -> tuple[time, time]:
     return policy.call_window if channel is Channel.PHONE else policy.sending_window
 
 
-def can_act_now(
+def opening(
     decision: Decision, candidate: CandidateView, policy: Policy, now: datetime
-) -> bool:
-    """Whether a due send may leave at `now`: a due time in the past is not a licence to
-    send outside the window (a worker that was down must wait for the next opening)."""
-    if decision.kind is not DecisionKind.SEND or decision.channel is None:
-        return decision.kind in (DecisionKind.TASK, DecisionKind.ALERT)
+) -> datetime:
+    """When a due action may happen, seen from `now`: `now` if its window is open, else the
+    next opening. A due time in the past is not a licence to send outside the window (a
+    worker that was down waits for the next opening)."""
+    if decision.channel is None or decision.kind is DecisionKind.ALERT:
+        return now
     window = window_for(decision.channel, policy)
-    return calendar.is_open(now, candidate.timezone, candidate.country, window)
+    return calendar.next_open(now, candidate.timezone, candidate.country, window)[0]
 
 
 # --- stops ---

@@ -18,6 +18,7 @@ from relance.engine import (
     Direction,
     TouchKind,
     decide,
+    opening,
 )
 from relance.engine.rules import near_duplicate_of
 from relance.followups.models import Thread, Touchpoint
@@ -158,6 +159,13 @@ def decide_now(thread: Thread, now: datetime) -> Decision:
     touches = load_touches(candidate, since=thread.started_at - LOOKBACK)
     view = candidate_view(candidate, touches)
     return decide(thread_view(thread), view, touches, organisation_policy(candidate), now)
+
+
+def window_opening(thread: Thread, decision: Decision, now: datetime) -> datetime:
+    """`now` if the thread's due action may happen now, else the next opening of its window."""
+    candidate = thread.candidate
+    view = candidate_view(candidate, [])
+    return opening(decision, view, organisation_policy(candidate), now)
 
 
 def prepared_message(thread: Thread, now: datetime) -> compose.Rendered:

@@ -15,6 +15,7 @@ import random
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import formatdate
 from typing import Protocol
 
 from django.core.mail import EmailMessage
@@ -151,10 +152,12 @@ def write(thread: Thread, action_index: int, step: int | None, reason: str, doub
     )
 
 
-def email_of(row: OutboxMessage) -> EmailMessage:
+def email_of(row: OutboxMessage, now: datetime | None = None) -> EmailMessage:
     """The e-mail as it leaves: a follow-up is a reply in the thread of the one before, and
     every automated message carries its one-click unsubscribe link (RFC 8058)."""
     headers = {"Message-ID": row.message_id, **unsubscribe.headers_for(row.candidate)}
+    if now is not None:
+        headers["Date"] = formatdate(now.timestamp(), localtime=False)
     if row.in_reply_to:
         headers["In-Reply-To"] = row.in_reply_to
         headers["References"] = row.references
@@ -221,7 +224,7 @@ def recover(now: datetime) -> dict[str, int]:
 
 def deliver(row_id: int, transport: Transport, now: datetime) -> list[services.Effect]:
     """Check the rules again, send, and record what happened."""
-    from relance.followups.steps import decide_now, locked_thread
+    from relance.followups.steps import decide_now, locked_thread, window_opening
 
     with transaction.atomic():
         row = OutboxMessage.objects.select_for_update().get(pk=row_id)
@@ -239,14 +242,15 @@ def deliver(row_id: int, transport: Transport, now: datetime) -> list[services.E
                 return []
             if decision.kind is not DecisionKind.SEND:
                 # Held back by a rule that changed since it was written: wait for it.
-                row.status, row.due_at = OutboxMessage.Status.PENDING, decision.at
-                row.last_error = f"waiting: {decision.why}"
-                row.save(update_fields=["status", "due_at", "last_error"])
-                return []
+                return _wait(row, decision.at, decision.why)
+            opens = window_opening(thread, decision, now)
+            if opens > now:
+                # Due while no worker ran, and the window has closed since: not now.
+                return _wait(row, opens, "sending_window")
         row.status = OutboxMessage.Status.SENDING
         row.attempts += 1
         row.save(update_fields=["status", "attempts"])
-    result = transport.send(email_of(row))
+    result = transport.send(email_of(row, now))
     return _record(row, result, now)
 
 
@@ -274,6 +278,13 @@ def _record(row: OutboxMessage, result: SendResult, now: datetime) -> list[servi
         candidate = row.candidate
         bounce = Event(EventType.BOUNCE, now, candidate, outcome=BounceKind(kind))
         return services.record_event(bounce, now)
+
+
+def _wait(row: OutboxMessage, until: datetime, why: str) -> list[services.Effect]:
+    row.status, row.due_at, row.last_error = OutboxMessage.Status.PENDING, until, f"waiting: {why}"
+    row.lease_until = None
+    row.save(update_fields=["status", "due_at", "last_error", "lease_until"])
+    return []
 
 
 def backoff(attempts: int) -> timedelta:
