@@ -170,3 +170,50 @@ def test_relance_mailbox_add_checks_the_login_and_stores_it(imap, tmp_path):
     listed = relance("mailbox", "list")
     assert "claire@test.example@127.0.0.1/INBOX" in listed.stdout
     assert "s3cret" not in listed.stdout
+
+
+def test_uncertain_messages_are_settled_against_the_sent_folder(imap, mailbox, org, recruiter):
+    from relance.messaging import outbox
+    from relance.messaging.models import OutboxMessage
+
+    Mailbox.objects.filter(pk=mailbox.pk).update(sent_folder="Sent")
+    rows = []
+    for name in ("anna", "bruno"):
+        candidate = Candidate.objects.create(
+            organisation=org, first_name=name, email=f"{name}@example.org", created_at=T0
+        )
+        event = Event(
+            EventType.MESSAGE_SENT,
+            T0,
+            candidate,
+            recruiter=recruiter,
+            channel=Channel.EMAIL,
+            situation=Situation.FIRST_MESSAGE,
+        )
+        services.record_event(event, T0)
+        thread = Thread.objects.get(candidate=candidate)
+        row, _ = services.queue_send(thread.pk, thread.due_at)
+        OutboxMessage.objects.filter(pk=row.pk).update(status="uncertain")
+        rows.append(row)
+    # The provider filed Anna's message: it did leave. Bruno's never reached it.
+    imap.deliver(
+        "claire@test.example", outbox.email_of(rows[0]).message().as_bytes(), folder="Sent"
+    )
+    now = rows[1].due_at + timedelta(minutes=10)
+    assert mailboxes.resolve_uncertain(now) == {"sent": 1, "resend": 1, "undecided": 0}
+    anna, bruno = (OutboxMessage.objects.get(pk=r.pk) for r in rows)
+    assert anna.status == "sent"
+    assert Touchpoint.objects.filter(message_id=anna.message_id).exists()
+    assert (bruno.status, bruno.due_at) == ("pending", now)
+
+
+def test_without_a_sent_folder_uncertain_messages_wait_for_a_person(mailbox, org, recruiter, lea):
+    from relance.messaging import outbox
+    from relance.messaging.models import OutboxMessage
+
+    thread = Thread.objects.get(candidate=lea)
+    row, _ = services.queue_send(thread.pk, thread.due_at)
+    OutboxMessage.objects.filter(pk=row.pk).update(status="uncertain")
+    assert mailboxes.resolve_uncertain(thread.due_at) == {"sent": 0, "resend": 0, "undecided": 1}
+    outbox.settle(row.pk, "resend", thread.due_at)
+    assert OutboxMessage.objects.get(pk=row.pk).status == "pending"

@@ -61,6 +61,9 @@ TEXT = {
         "worker_started": "Worker {name} démarré : un cycle toutes les {interval:g} s.",
         "worker_stopped": "Worker arrêté proprement.",
         "password": "Mot de passe de la boîte : ",
+        "no_outbox_row": "aucun e-mail n° {id} dans la boîte d'envoi",
+        "not_uncertain": "l'e-mail n° {id} n'est pas incertain (état : {status})",
+        "settled": "E-mail n° {id} : {status}.",
         "no_password": "un mot de passe est nécessaire (RELANCE_MAILBOX_PASSWORD ou saisi)",
         "mailbox_added": "Boîte ajoutée : {mailbox}. Le worker la lira à chaque cycle.",
         "mailbox_check_failed": "connexion à {mailbox} impossible : {error}",
@@ -113,6 +116,9 @@ TEXT = {
         "worker_started": "Worker {name} started: one cycle every {interval:g} s.",
         "worker_stopped": "Worker stopped cleanly.",
         "password": "Mailbox password: ",
+        "no_outbox_row": "no e-mail number {id} in the outbox",
+        "not_uncertain": "e-mail number {id} is not uncertain (it is {status})",
+        "settled": "E-mail number {id}: {status}.",
         "no_password": "a password is needed (RELANCE_MAILBOX_PASSWORD, or typed in)",
         "mailbox_added": "Mailbox added: {mailbox}. The worker reads it every cycle.",
         "mailbox_check_failed": "cannot log in to {mailbox}: {error}",
@@ -225,9 +231,32 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--user", required=True)
     add.add_argument("--security", choices=["ssl", "starttls", "none"], default="ssl")
     add.add_argument("--folder", default="INBOX")
+    add.add_argument(
+        "--sent-folder",
+        default="",
+        help="where the provider files every message it accepts (e.g. Sent)",
+    )
     add.add_argument("--check", action="store_true", help="log in once to check it works")
     mailbox_sub.add_parser("list", help="the mailboxes, when each was last read, the last error")
     language(mailbox)
+
+    box = sub.add_parser("outbox", help="the e-mails written to be sent, and their state")
+    box_sub = box.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = box_sub.add_parser("list", help="the outbox rows in a state (uncertain by default)")
+    listing.add_argument(
+        "--status",
+        default="uncertain",
+        choices=["pending", "claimed", "sending", "sent", "failed", "uncertain", "cancelled"],
+    )
+    listing.add_argument("--limit", type=int, default=50)
+    resolve = box_sub.add_parser(
+        "resolve", help="decide an uncertain e-mail: it did leave (--sent), or send it (--resend)"
+    )
+    resolve.add_argument("id", type=int)
+    verdict = resolve.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--sent", action="store_true", help="it reached the candidate")
+    verdict.add_argument("--resend", action="store_true", help="it never left: send it")
+    language(box)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -555,6 +584,7 @@ def cmd_mailbox(args: argparse.Namespace) -> int:
     box = Mailbox(
         organisation=org, recruiter=recruiter, host=args.host, port=port, username=args.user,
         password_encrypted=crypto.encrypt(password), security=args.security, folder=args.folder,
+        sent_folder=args.sent_folder,
     )  # fmt: skip
     if args.check:
         from relance.messaging.mailboxes import connect
@@ -565,6 +595,31 @@ def cmd_mailbox(args: argparse.Namespace) -> int:
             raise BadInput(text["mailbox_check_failed"].format(mailbox=box, error=error)) from None
     box.save()
     print(text["mailbox_added"].format(mailbox=box))
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from relance.messaging import outbox
+    from relance.messaging.models import OutboxMessage
+
+    migrate()
+    text = TEXT[args.lang or default_language()]
+    if args.action == "list":
+        rows = OutboxMessage.objects.filter(status=args.status).order_by("due_at", "pk")
+        for row in rows[: args.limit]:
+            print(
+                f"{row.pk}\t{row.status}\t{row.due_at.isoformat(timespec='minutes')}\t"
+                f"{row.to_address}\t{row.subject}\t{row.last_error}"
+            )
+        return 0
+    try:
+        row = OutboxMessage.objects.get(pk=args.id)
+    except OutboxMessage.DoesNotExist:
+        raise BadInput(text["no_outbox_row"].format(id=args.id)) from None
+    if row.status != OutboxMessage.Status.UNCERTAIN:
+        raise BadInput(text["not_uncertain"].format(id=args.id, status=row.status))
+    outbox.settle(row.pk, "sent" if args.sent else "resend", datetime.now(tz=UTC))
+    print(text["settled"].format(id=args.id, status=OutboxMessage.objects.get(pk=row.pk).status))
     return 0
 
 
@@ -621,6 +676,7 @@ _COMMANDS = {
     "inbound": cmd_inbound,
     "worker": cmd_worker,
     "mailbox": cmd_mailbox,
+    "outbox": cmd_outbox,
 }
 
 if __name__ == "__main__":  # pragma: no cover

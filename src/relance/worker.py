@@ -60,6 +60,8 @@ class Worker:
         recovered = outbox.recover(now)
         report.recovered = recovered["pending_again"]
         report.uncertain += recovered["uncertain"]
+        settled = mailboxes.resolve_uncertain(now)
+        report.recovered += settled["resend"]
         report.queued = self._queue_due_sends(now)
         while not self.stopping.is_set():
             claimed = outbox.claim(now, self.name, self.batch)

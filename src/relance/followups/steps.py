@@ -88,9 +88,17 @@ def perform_send(thread_id: int, now: datetime, transport: outbox.Transport) -> 
 
 
 def record_sent(row: OutboxMessage, now: datetime) -> list[Effect]:
-    """The server accepted the outbox row's message: the step is done, on the timeline."""
-    thread = locked_thread(row.thread_id)
+    """The server accepted the outbox row's message: the step is done, on the timeline —
+    even when the thread ended meanwhile (a message found in the Sent folder later did
+    reach the candidate)."""
+    thread = (
+        Thread.objects.select_for_update(of=("self",))
+        .select_related("candidate", "candidate__organisation", "recruiter", "application__job")
+        .get(pk=row.thread_id)
+    )
     decision = decide_now(thread, now)
+    if thread.next_step != row.step:
+        thread.next_step = row.step  # the step this message was, whatever comes next now
     record_step(
         thread,
         now,

@@ -110,3 +110,54 @@ def _body(parts: list[object]) -> bytes | None:
 
 def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def resolve_uncertain(now: datetime) -> dict[str, int]:
+    """Settle `uncertain` outbox rows against their sender's Sent folder, by Message-ID.
+
+    Only for mailboxes whose provider files every accepted message there (`sent_folder`):
+    found, the message left (it is recorded as sent); not found, it never reached the
+    server (it is sent again). Rows of other senders stay uncertain, for a person to decide
+    (`relance outbox resolve`).
+    """
+    from relance.messaging.models import OutboxMessage
+    from relance.messaging.outbox import settle
+
+    counts = {"sent": 0, "resend": 0, "undecided": 0}
+    rows = list(OutboxMessage.objects.filter(status=OutboxMessage.Status.UNCERTAIN))
+    by_sender: dict[tuple[int, int | None], list[OutboxMessage]] = {}
+    for row in rows:
+        by_sender.setdefault((row.organisation_id, row.recruiter_id), []).append(row)
+    for (organisation_id, recruiter_id), waiting in by_sender.items():
+        box = (
+            Mailbox.objects.filter(
+                organisation_id=organisation_id, recruiter_id=recruiter_id, enabled=True
+            )
+            .exclude(sent_folder="")
+            .first()
+        )
+        if box is None:
+            counts["undecided"] += len(waiting)
+            continue
+        try:
+            client = connect(box)
+        except (OSError, imaplib.IMAP4.error, crypto.SecretError) as error:
+            log.warning("mailbox %s: cannot check the Sent folder: %s", box, error)
+            counts["undecided"] += len(waiting)
+            continue
+        try:
+            status, _ = client.select(_quoted(box.sent_folder), readonly=True)
+            if status != "OK":
+                counts["undecided"] += len(waiting)
+                continue
+            for row in waiting:
+                _, found = client.uid("search", None, "HEADER", "Message-ID", f'"{row.message_id}"')
+                left = bool(found and found[0] and found[0].split())
+                settle(row.pk, "sent" if left else "resend", now)
+                counts["sent" if left else "resend"] += 1
+        except (OSError, imaplib.IMAP4.error) as error:
+            log.warning("mailbox %s: Sent folder check stopped: %s", box, error)
+        finally:
+            with contextlib.suppress(OSError, imaplib.IMAP4.error):
+                client.logout()
+    return counts

@@ -147,6 +147,10 @@ class Mailbox(models.Model):
     password_encrypted = models.TextField()
     security = models.CharField(max_length=8, choices=Security.choices, default=Security.SSL)
     folder = models.CharField(max_length=200, default="INBOX")
+    # Where the provider files a copy of every message it accepts from this sender (Gmail
+    # and most hosted mailboxes do); empty when it does not. Used to settle `uncertain`
+    # outbox rows: found there, it left; not found, it never reached the server.
+    sent_folder = models.CharField(max_length=200, blank=True)
     uidvalidity = models.BigIntegerField(null=True, blank=True)
     last_uid = models.BigIntegerField(default=0)
     last_checked_at = models.DateTimeField(null=True, blank=True)

@@ -287,6 +287,20 @@ def _wait(row: OutboxMessage, until: datetime, why: str) -> list[services.Effect
     return []
 
 
+def settle(row_id: int, verdict: str, now: datetime) -> list[services.Effect]:
+    """Decide an `uncertain` row: "sent" (it did leave: recorded as sent) or "resend" (it
+    never reached the server: pending again, the rules are checked anew when it goes)."""
+    with transaction.atomic():
+        row = OutboxMessage.objects.select_for_update().get(pk=row_id)
+        if row.status != OutboxMessage.Status.UNCERTAIN:
+            return []
+        if verdict == "sent":
+            return _record(row, SendResult("accepted", 250, text="found in the Sent folder"), now)
+        if verdict != "resend":
+            raise ValueError(f"verdict must be 'sent' or 'resend', got {verdict!r}")
+        return _wait(row, now, "resend: it never reached the server")
+
+
 def backoff(attempts: int) -> timedelta:
     """Exponential, with jitter, up to a ceiling: 1, 2, 4… minutes, at most 6 hours."""
     delay = min(BACKOFF_FIRST * (2 ** max(0, attempts - 1)), BACKOFF_CEILING)
