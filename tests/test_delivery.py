@@ -161,7 +161,7 @@ def test_a_worker_that_died_leaves_claimed_rows_to_others_and_sending_rows_uncer
     assert outbox.claim(now, "worker-b") == [rows[2].pk]  # the rest, not the same ones
     OutboxMessage.objects.filter(pk=claimed[0]).update(status="sending")
     assert outbox.recover(now + timedelta(minutes=1)) == {"pending_again": 0, "uncertain": 0}
-    assert outbox.recover(now + outbox.LEASE + timedelta(seconds=1)) == {
+    assert outbox.recover(now + outbox.lease() + timedelta(seconds=1)) == {
         "pending_again": 2,
         "uncertain": 1,
     }

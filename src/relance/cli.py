@@ -217,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--interval", type=float, default=30.0, help="seconds between cycles (30)")
     worker.add_argument("--batch", type=int, default=50, help="outbox rows claimed at a time (50)")
     worker.add_argument("--name", help="this worker's name in the outbox (default: host:pid)")
+    worker.add_argument(
+        "--now", help="start the clock at this moment (ISO 8601 with offset); it then runs on"
+    )
     language(worker)
 
     mailbox = sub.add_parser("mailbox", help="the IMAP mailboxes the worker reads replies from")
@@ -540,7 +543,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
         raise BadInput("--interval must be above 0 seconds and --batch at least 1")
     migrate()
     lang = args.lang or default_language()
-    worker = Worker(name=args.name, batch=args.batch)
+    clock = None
+    if args.now:
+        import time
+
+        offset = parse_now(args.now).timestamp() - time.time()
+
+        def clock() -> datetime:
+            return datetime.fromtimestamp(time.time() + offset, tz=UTC)
+
+    worker = Worker(name=args.name, batch=args.batch, **({"clock": clock} if clock else {}))
     text = TEXT[lang]
 
     def show(report: Any) -> None:

@@ -96,3 +96,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("RELANCE_FROM_EMAIL", f"relance@{RELANCE_MAI
 
 # The key that encrypts stored credentials (mailbox passwords); see relance/crypto.py.
 RELANCE_ENCRYPTION_KEY = os.environ.get("RELANCE_ENCRYPTION_KEY", "")
+
+# How long a worker holds an outbox row before another may take it back (seconds).
+RELANCE_OUTBOX_LEASE_SECONDS = config.env_int("RELANCE_OUTBOX_LEASE_SECONDS", 300)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from email.utils import formatdate
 from typing import Protocol
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection as db
 from django.db import transaction
@@ -31,7 +32,6 @@ from relance.messaging.compose import Rendered
 from relance.messaging.inbound import _STATUS, severity
 from relance.messaging.models import OutboxMessage
 
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_CEILING = timedelta(hours=6)
@@ -176,7 +176,7 @@ def email_of(row: OutboxMessage, now: datetime | None = None) -> EmailMessage:
 def claim(now: datetime, worker: str, limit: int = 50) -> list[int]:
     """Take up to `limit` due rows for this worker, with a lease. Several workers can run
     at once: each row goes to one of them."""
-    lease_until = now + LEASE
+    lease_until = now + lease()
     with transaction.atomic():
         if db.vendor == "postgresql":
             ids = list(
@@ -204,6 +204,11 @@ def claim(now: datetime, worker: str, limit: int = 50) -> list[int]:
             )
             == 1
         ]
+
+
+def lease() -> timedelta:
+    """How long a claim holds (RELANCE_OUTBOX_LEASE_SECONDS, five minutes by default)."""
+    return timedelta(seconds=settings.RELANCE_OUTBOX_LEASE_SECONDS)
 
 
 def recover(now: datetime) -> dict[str, int]:
