@@ -196,9 +196,7 @@ def test_uncertain_messages_are_settled_against_the_sent_folder(imap, mailbox, o
         OutboxMessage.objects.filter(pk=row.pk).update(status="uncertain")
         rows.append(row)
     # The provider filed Anna's message: it did leave. Bruno's never reached it.
-    imap.deliver(
-        "claire@test.example", outbox.email_of(rows[0]).message().as_bytes(), folder="Sent"
-    )
+    imap.deliver("claire@test.example", outbox.outgoing(rows[0], T0).data, folder="Sent")
     now = rows[1].due_at + timedelta(minutes=10)
     assert mailboxes.resolve_uncertain(now) == {"sent": 1, "resend": 1, "undecided": 0}
     anna, bruno = (OutboxMessage.objects.get(pk=r.pk) for r in rows)

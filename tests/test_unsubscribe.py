@@ -38,7 +38,7 @@ def lea(org, recruiter):
 def test_every_automated_message_carries_the_one_click_headers(lea):
     thread = Thread.objects.get(candidate=lea)
     row, _ = services.queue_send(thread.pk, thread.due_at)
-    message = outbox.email_of(row).message()
+    message = outbox.outgoing(row, thread.due_at).message()
     assert message["List-Unsubscribe"] == f"<{unsubscribe.link_for(lea)}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 

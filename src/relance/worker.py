@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.core.mail import get_connection
+from django.db.models import Count
 
 from relance.followups import agenda, services
 from relance.followups.models import Thread
@@ -62,16 +63,14 @@ class Worker:
         report.uncertain += recovered["uncertain"]
         settled = mailboxes.resolve_uncertain(now)
         report.recovered += settled["resend"]
+        outbox.record_unrecorded(now)  # what a dead worker sent but did not record
         report.queued = self._queue_due_sends(now)
         while not self.stopping.is_set():
             claimed = outbox.claim(now, self.name, self.batch)
             if not claimed:
                 break
-            for pk in claimed:
-                if self.stopping.is_set():
-                    break  # the rest are claimed: their lease expires, another worker takes them
-                outbox.deliver(pk, self.transport, now)
-                self._count(pk, report)
+            outbox.deliver_batch(claimed, self.transport, now, self.stopping.is_set)
+            self._count(claimed, report)
         if not self.stopping.is_set():
             for reading in mailboxes.read_all(now):
                 report.received += len(reading.received)
@@ -104,19 +103,25 @@ class Worker:
                 queued += row is not None
         return queued
 
-    def _count(self, pk: int, report: Cycle) -> None:
-        row = OutboxMessage.objects.filter(pk=pk).values_list("status", flat=True).first()
-        match row:
-            case OutboxMessage.Status.SENT:
-                report.sent += 1
-            case OutboxMessage.Status.PENDING:
-                report.retried += 1
-            case OutboxMessage.Status.FAILED:
-                report.failed += 1
-            case OutboxMessage.Status.UNCERTAIN:
-                report.uncertain += 1
-            case OutboxMessage.Status.CANCELLED:
-                report.cancelled += 1
+    def _count(self, ids: list[int], report: Cycle) -> None:
+        statuses = (
+            OutboxMessage.objects.filter(pk__in=ids)
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for status, n in statuses:
+            match status:
+                case OutboxMessage.Status.SENT:
+                    report.sent += n
+                case OutboxMessage.Status.PENDING:
+                    report.retried += n
+                case OutboxMessage.Status.FAILED:
+                    report.failed += n
+                case OutboxMessage.Status.UNCERTAIN:
+                    report.uncertain += n
+                case OutboxMessage.Status.CANCELLED:
+                    report.cancelled += n
 
     def run(self, interval: float, on_cycle: Callable[[Cycle], None]) -> None:
         while not self.stopping.is_set():

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
+
 from relance.engine import (
     CandidateView,
     Channel,
@@ -60,37 +62,48 @@ def organisation_policy(candidate: Candidate) -> Policy:
 
 
 def candidate_view(candidate: Candidate, touches: list[Touch]) -> CandidateView:
-    # One round trip for both: the candidate's live consents and their applications' stages.
+    return candidate_views([candidate])[candidate.pk]
+
+
+def candidate_views(candidates: list[Candidate]) -> dict[int, CandidateView]:
+    """What the engine needs to know of each candidate, in one round trip for all of them:
+    their live consents and their applications' stages."""
+    ids = [c.pk for c in candidates]
+    marks = sql.marks(ids)
     consents_and_stages = sql.fetch(
-        f"SELECT 'consent', purpose FROM {sql.table(Consent)}"
-        " WHERE candidate_id = %s AND withdrawn_at IS NULL"
-        f" UNION ALL SELECT 'stage', stage FROM {sql.table(Application)} WHERE candidate_id = %s",
-        [candidate.pk, candidate.pk],
+        f"SELECT candidate_id, 'consent', purpose FROM {sql.table(Consent)}"
+        f" WHERE candidate_id IN ({marks}) AND withdrawn_at IS NULL UNION ALL"
+        f" SELECT candidate_id, 'stage', stage FROM {sql.table(Application)}"
+        f" WHERE candidate_id IN ({marks})",
+        [*ids, *ids],
     )
-    consents: set[Purpose] = set()
-    active: list[int] = []
-    for what, value in consents_and_stages:
+    consents: dict[int, set[Purpose]] = {pk: set() for pk in ids}
+    active: dict[int, list[int]] = {pk: [] for pk in ids}
+    for candidate_id, what, value in consents_and_stages:
         if what == "consent":
-            consents.add(Purpose(value))
+            consents[candidate_id].add(Purpose(value))
         elif Stage(value) not in (Stage.REJECTED, Stage.WITHDRAWN, Stage.HIRED):
-            active.append(Stage(value).rank)
-    return CandidateView(
-        timezone=candidate.timezone,
-        country=candidate.country,
-        stars=candidate.stars,
-        has_email=bool(candidate.email),
-        has_phone=bool(candidate.phone),
-        has_linkedin=bool(candidate.linkedin_url),
-        preferred_channel=Channel(candidate.preferred_channel)
-        if candidate.preferred_channel
-        else None,
-        unsubscribed_at=candidate.unsubscribed_at,
-        do_not_contact_at=candidate.do_not_contact_at,
-        email_bounced_at=candidate.email_bounced_at,
-        consents=frozenset(consents),
-        last_contact_at=candidate.last_contact_at,
-        stage_rank=max(active, default=0),
-    )
+            active[candidate_id].append(Stage(value).rank)
+    return {
+        candidate.pk: CandidateView(
+            timezone=candidate.timezone,
+            country=candidate.country,
+            stars=candidate.stars,
+            has_email=bool(candidate.email),
+            has_phone=bool(candidate.phone),
+            has_linkedin=bool(candidate.linkedin_url),
+            preferred_channel=Channel(candidate.preferred_channel)
+            if candidate.preferred_channel
+            else None,
+            unsubscribed_at=candidate.unsubscribed_at,
+            do_not_contact_at=candidate.do_not_contact_at,
+            email_bounced_at=candidate.email_bounced_at,
+            consents=frozenset(consents[candidate.pk]),
+            last_contact_at=candidate.last_contact_at,
+            stage_rank=max(active[candidate.pk], default=0),
+        )
+        for candidate in candidates
+    }
 
 
 def thread_view(thread: Thread) -> ThreadView:
@@ -127,10 +140,16 @@ def load_touches(candidate: Candidate, since: datetime | None) -> list[Touch]:
     """The candidate's touchpoints from `since` (all of them with None), for the engine —
     and the out-of-office replies received before it that still hold (an absence that began
     earlier delays what comes after)."""
+    return load_touches_of([candidate.pk], since)[candidate.pk]
+
+
+def load_touches_of(candidate_ids: list[int], since: datetime | None) -> dict[int, list[Touch]]:
+    """`load_touches` for several candidates in one query."""
     query = (
-        f"SELECT {', '.join(_TOUCH_COLUMNS)} FROM {sql.table(Touchpoint)} WHERE candidate_id = %s"
+        f"SELECT candidate_id, {', '.join(_TOUCH_COLUMNS)} FROM {sql.table(Touchpoint)}"
+        f" WHERE candidate_id IN ({sql.marks(candidate_ids)})"
     )
-    params: list[Any] = [candidate.pk]
+    params: list[Any] = list(candidate_ids)
     if since is not None:
         query += (
             " AND (at >= %s OR (kind = 'auto_reply' AND (until >= %s OR (until IS NULL"
@@ -138,7 +157,10 @@ def load_touches(candidate: Candidate, since: datetime | None) -> list[Touch]:
         )
         without_date = since - timedelta(days=HARD_MAX_OUT_OF_OFFICE_DAYS)
         params += [sql.param(since), sql.param(since), sql.param(without_date)]
-    return [to_touch(row) for row in sql.fetch(query, params)]
+    touches: dict[int, list[Touch]] = {pk: [] for pk in candidate_ids}
+    for row in sql.fetch(query, params):
+        touches[row[0]].append(to_touch(row[1:]))
+    return touches
 
 
 def to_touch(row: tuple[Any, ...]) -> Touch:
@@ -164,16 +186,36 @@ def recompute_candidate(candidate: Candidate, now: datetime) -> list[Effect]:
     thread that comes due after a long silence. `candidate` must be the current row (the
     services keep it in step with what they write).
     """
+    return recompute_candidates([candidate], now)
+
+
+def recompute_candidates(candidates: list[Candidate], now: datetime) -> list[Effect]:
+    """`recompute_candidate` for several candidates, reading each kind of row in one query
+    and writing the changed threads in one statement: what a worker does after a batch of
+    sends."""
+    if not candidates:
+        return []
     effects: list[Effect] = []
-    policy = organisation_policy(candidate)
-    threads = sql.objects(Thread, "candidate_id = %s AND status = 'open'", [candidate.pk])
-    touches, view = _history(candidate, threads, now)
-    for thread in threads:
-        effects += _decide_and_store(thread, view, touches, policy, now)
-    watch = _ensure_watch(candidate, view, threads, touches)
-    if watch is not None:
-        touches, view = _history(candidate, [watch], now)
-        effects += _decide_and_store(watch, view, touches, policy, now)
+    ids = [c.pk for c in candidates]
+    threads = sql.objects(Thread, f"candidate_id IN ({sql.marks(ids)}) AND status = 'open'", ids)
+    oldest = min((t.started_at for t in threads), default=now)
+    touches = load_touches_of(ids, since=oldest - LOOKBACK)
+    views = candidate_views(candidates)
+    policies: dict[int, Policy] = {}
+    changed: list[Thread] = []
+    for candidate in candidates:
+        policy = policies.get(candidate.organisation_id)
+        if policy is None:
+            policy = policies[candidate.organisation_id] = organisation_policy(candidate)
+        own = [t for t in threads if t.candidate_id == candidate.pk]
+        view, history = views[candidate.pk], touches[candidate.pk]
+        for thread in own:
+            effects += _decide_and_store(thread, view, history, policy, now, changed)
+        watch = _ensure_watch(candidate, view, own, history)
+        if watch is not None:
+            history, view = _history(candidate, [watch], now)
+            effects += _decide_and_store(watch, view, history, policy, now, changed)
+    save_decisions(changed)
     return effects
 
 
@@ -186,10 +228,16 @@ def _history(
 
 
 def _decide_and_store(
-    thread: Thread, view: CandidateView, touches: list[Touch], policy: Policy, now: datetime
+    thread: Thread,
+    view: CandidateView,
+    touches: list[Touch],
+    policy: Policy,
+    now: datetime,
+    changed: list[Thread],
 ) -> list[Effect]:
     decision = decide(thread_view(thread), view, touches, policy, now)
-    store_decision(thread, decision, view)
+    if apply_decision(thread, decision, view):
+        changed.append(thread)
     if decision.kind is DecisionKind.STOP:
         return [effect("stop", thread, decision, decision.at)]
     return []
@@ -236,6 +284,12 @@ def _ensure_watch(
 def store_decision(thread: Thread, decision: Decision, view: CandidateView) -> None:
     """Write the engine's decision into the thread's indexed columns (only if it changed:
     most events leave most threads as they were)."""
+    if apply_decision(thread, decision, view):
+        save_decisions([thread])
+
+
+def apply_decision(thread: Thread, decision: Decision, view: CandidateView) -> bool:
+    """Set the engine's decision on the thread's stored fields; True if any changed."""
     before = [getattr(thread, name) for name in STORED_FIELDS]
     if decision.kind is DecisionKind.STOP:
         thread.status = Thread.Status.STOPPED
@@ -264,8 +318,21 @@ def store_decision(thread: Thread, decision: Decision, view: CandidateView) -> N
     thread.reason = decision.reason
     thread.delay_reason = decision.delay or ""
     thread.reason_params = dict(decision.params)
-    if [getattr(thread, name) for name in STORED_FIELDS] != before:
-        thread.save(update_fields=STORED_FIELDS)
+    return [getattr(thread, name) for name in STORED_FIELDS] != before
+
+
+def save_decisions(threads: list[Thread]) -> None:
+    """Write the stored fields of these threads in one statement (executemany)."""
+    if not threads:
+        return
+    fields = [Thread._meta.get_field(name) for name in STORED_FIELDS]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    rows = [
+        [*(f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields), t.pk]
+        for t in threads
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {sql.table(Thread)} SET {assignments} WHERE id = %s", rows)
 
 
 STORED_FIELDS = [

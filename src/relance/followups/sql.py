@@ -32,6 +32,11 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+def marks(values: list[Any]) -> str:
+    """The placeholders of an IN (…) list."""
+    return ", ".join(["%s"] * len(values))
+
+
 def param(moment: datetime) -> Any:
     """A datetime as the backend stores it (UTC text for SQLite, as is for PostgreSQL)."""
     return connection.ops.adapt_datetimefield_value(moment)
@@ -70,6 +75,14 @@ def objects(model: Any, where: str, params: list[Any], order_by: str = "id") -> 
         )
         for row in rows
     ]
+
+
+def by_ids(model: Any, ids: list[int] | set[int]) -> dict[int, Any]:
+    """Model instances by id (`objects` with an IN list), none for no ids."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    return {obj.pk: obj for obj in objects(model, f"id IN ({marks(ids)})", ids)}
 
 
 def _converter(field: Any) -> Any:

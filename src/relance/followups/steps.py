@@ -6,9 +6,10 @@ since the thread was planned holds the action back.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from relance.engine import (
     CallOutcome,
@@ -16,26 +17,32 @@ from relance.engine import (
     Decision,
     DecisionKind,
     Direction,
+    Policy,
+    Touch,
     TouchKind,
     decide,
     opening,
 )
 from relance.engine.rules import near_duplicate_of
+from relance.followups import sql
 from relance.followups.models import Thread, Touchpoint
 from relance.followups.recompute import (
     LOOKBACK,
     Effect,
     candidate_view,
+    candidate_views,
     effect,
     load_touches,
+    load_touches_of,
     organisation_policy,
     recompute_candidate,
+    recompute_candidates,
     thread_view,
 )
-from relance.followups.timeline import record_step, render_for
+from relance.followups.timeline import note_contacts, record_step, render_for
 from relance.messaging import compose, outbox
 from relance.messaging.models import OutboxMessage
-from relance.people.models import Recruiter
+from relance.people.models import Candidate, Recruiter
 
 
 class NotDue(Exception):
@@ -87,32 +94,151 @@ def perform_send(thread_id: int, now: datetime, transport: outbox.Transport) -> 
     return outbox.deliver(row.pk, transport, now)
 
 
-def record_sent(row: OutboxMessage, now: datetime) -> list[Effect]:
-    """The server accepted the outbox row's message: the step is done, on the timeline —
-    even when the thread ended meanwhile (a message found in the Sent folder later did
-    reach the candidate)."""
-    thread = (
-        Thread.objects.select_for_update(of=("self",))
-        .select_related("candidate", "candidate__organisation", "recruiter", "application__job")
-        .get(pk=row.thread_id)
+def record_sent(sent: list[tuple[OutboxMessage, Decision | None]], now: datetime) -> list[Effect]:
+    """The server accepted these outbox rows' messages: each step is done, on its
+    candidate's timeline — even when the thread ended meanwhile (a message found in the
+    Sent folder later did reach the candidate). One transaction for the whole group; a row
+    already recorded (by another worker) is left alone."""
+    if not sent:
+        return []
+    with transaction.atomic():
+        ids = [row.pk for row, _ in sent]
+        lock_candidates(sorted({row.candidate_id for row, _ in sent}))
+        fresh = {
+            pk
+            for (pk,) in sql.fetch(
+                f"SELECT id FROM {sql.table(OutboxMessage)}"
+                f" WHERE id IN ({sql.marks(ids)}) AND recorded = %s",
+                [*ids, False],
+            )
+        }
+        sent = [(row, decision) for row, decision in sent if row.pk in fresh]
+        if not sent:
+            return []
+        OutboxMessage.objects.filter(pk__in=fresh).update(recorded=True)
+        thread_ids = [row.thread_id for row, _ in sent if row.thread_id is not None]
+        threads = sql.by_ids(Thread, thread_ids)
+        Touchpoint.objects.bulk_create(
+            [
+                Touchpoint(
+                    organisation_id=row.organisation_id,
+                    candidate_id=row.candidate_id,
+                    recruiter_id=row.recruiter_id,
+                    thread_id=row.thread_id,
+                    application_id=threads[row.thread_id].application_id
+                    if row.thread_id in threads
+                    else None,
+                    at=row.sent_at or now,
+                    kind=TouchKind.MESSAGE,
+                    direction=Direction.OUT,
+                    channel=Channel.EMAIL,
+                    step=row.step,
+                    doubles_call=row.doubles_call,
+                    subject=row.subject,
+                    body=row.body,
+                    reason=row.reason,
+                    message_id=row.message_id,
+                )
+                for row, _ in sent
+            ]
+        )
+        candidates = list(sql.by_ids(Candidate, {row.candidate_id for row, _ in sent}).values())
+        for candidate in candidates:
+            mine = [row for row, _ in sent if row.candidate_id == candidate.pk]
+            note_contacts(candidate, max(row.sent_at or now for row in mine), mine[0].recruiter_id)
+        effects = [
+            Effect(
+                kind="send",
+                at=now,
+                candidate_id=row.candidate_id,
+                situation=threads[row.thread_id].situation if row.thread_id in threads else None,
+                reason=row.reason,
+                step=row.step,
+                channel=Channel.EMAIL.value,
+                recruiter_id=row.recruiter_id,
+                thread_id=row.thread_id,
+                params=dict(decision.params) if decision is not None else {},
+            )
+            for row, decision in sent
+        ]
+        return effects + recompute_candidates(candidates, now)
+
+
+def lock_candidates(candidate_ids: list[int]) -> None:
+    """Take the candidates' row locks, in id order (every writer does so: no deadlock). On
+    SQLite the transaction already holds the database's write lock."""
+    if candidate_ids and connection.vendor == "postgresql":
+        sql.fetch(
+            f"SELECT id FROM {sql.table(Candidate)} WHERE id IN ({sql.marks(candidate_ids)})"
+            " ORDER BY id FOR UPDATE",
+            list(candidate_ids),
+        )
+
+
+def pending_sends(rows: list[OutboxMessage]) -> dict[int, list[Touch]]:
+    """E-mails to these rows' candidates that other rows may be handing over right now —
+    claimed, being sent, uncertain, or sent but not yet on the timeline — as touches the
+    engine counts (the pressure cap must see them)."""
+    candidate_ids = sorted({row.candidate_id for row in rows})
+    ids = [row.pk for row in rows]
+    found: dict[int, list[Touch]] = {pk: [] for pk in candidate_ids}
+    query = (
+        f"SELECT id, candidate_id, thread_id FROM {sql.table(OutboxMessage)}"
+        f" WHERE candidate_id IN ({sql.marks(candidate_ids)}) AND id NOT IN ({sql.marks(ids)})"
+        " AND (status IN ('claimed', 'sending', 'uncertain')"
+        " OR (status = 'sent' AND recorded = %s))"
     )
-    decision = decide_now(thread, now)
-    if thread.next_step != row.step:
-        thread.next_step = row.step  # the step this message was, whatever comes next now
-    record_step(
-        thread,
-        now,
-        Channel.EMAIL,
-        recruiter=row.recruiter,
-        subject=row.subject,
-        body=row.body,
-        reason=row.reason,
-        doubles_call=row.doubles_call,
-        message_id=row.message_id,
-    )
-    effects = recompute_candidate(thread.candidate, now)
-    sent = effect("send", thread, decision, now, reason=row.reason)
-    return [sent, *effects]
+    for pk, candidate_id, thread_id in sql.fetch(query, [*candidate_ids, *ids, False]):
+        found[candidate_id].append(
+            Touch(
+                seq=IN_FLIGHT_SEQ + pk,
+                at=NOW_PLACEHOLDER,
+                kind=TouchKind.MESSAGE,
+                direction=Direction.OUT,
+                channel=Channel.EMAIL,
+                thread=thread_id,
+            )
+        )
+    return found
+
+
+def thread_decisions(
+    rows: list[OutboxMessage], now: datetime, in_flight: dict[int, list[Touch]]
+) -> dict[int, tuple[Decision, datetime] | str]:
+    """For each row of a thread: the engine's decision now, and when the sending window
+    opens for it — or why the thread can no longer send (it ended)."""
+    thread_ids = [row.thread_id for row in rows if row.thread_id is not None]
+    threads = sql.by_ids(Thread, thread_ids)
+    candidates = sql.by_ids(Candidate, {t.candidate_id for t in threads.values()})
+    if not threads:
+        return {}
+    views = candidate_views(list(candidates.values()))
+    oldest = min(t.started_at for t in threads.values())
+    touches = load_touches_of(list(candidates), since=oldest - LOOKBACK)
+    policies: dict[int, Policy] = {}
+    outcome: dict[int, tuple[Decision, datetime] | str] = {}
+    for row in rows:
+        thread = threads.get(row.thread_id) if row.thread_id is not None else None
+        if thread is None:
+            continue
+        if thread.status != Thread.Status.OPEN:
+            outcome[row.pk] = f"thread {thread.pk} is {thread.status}"
+            continue
+        candidate = candidates[thread.candidate_id]
+        policy = policies.get(candidate.organisation_id)
+        if policy is None:
+            policy = policies[candidate.organisation_id] = organisation_policy(candidate)
+        view = views[candidate.pk]
+        pending = [replace(t, at=now) for t in in_flight.get(candidate.pk, [])]
+        history = touches[candidate.pk] + pending
+        decision = decide(thread_view(thread), view, history, policy, now)
+        outcome[row.pk] = (decision, opening(decision, view, policy, now))
+    return outcome
+
+
+# Touches of e-mails being handed over have no row yet: numbered after every real one.
+IN_FLIGHT_SEQ = 1 << 60
+NOW_PLACEHOLDER = datetime.min.replace(tzinfo=UTC)
 
 
 def complete_task(
@@ -152,6 +278,8 @@ def complete_task(
 
 
 def locked_thread(thread_id: int | None) -> Thread:
+    candidate_id = Thread.objects.filter(pk=thread_id).values_list("candidate_id", flat=True)
+    lock_candidates(list(candidate_id))
     thread = (
         Thread.objects.select_for_update(of=("self",))
         .select_related("candidate", "candidate__organisation", "recruiter", "application__job")

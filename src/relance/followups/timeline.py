@@ -28,14 +28,22 @@ CONTACT_KINDS = {
 
 
 def note_contact(candidate: Candidate, touch: Touchpoint) -> None:
-    if touch.kind in CONTACT_KINDS and (
-        candidate.last_contact_at is None or touch.at > candidate.last_contact_at
-    ):
-        candidate.last_contact_at = touch.at
-        Candidate.objects.filter(pk=candidate.pk).update(last_contact_at=touch.at)
-    if candidate.owner_id is None and touch.recruiter_id is not None:
-        candidate.owner_id = touch.recruiter_id
-        Candidate.objects.filter(pk=candidate.pk).update(owner_id=touch.recruiter_id)
+    if touch.kind in CONTACT_KINDS:
+        note_contacts(candidate, touch.at, touch.recruiter_id)
+    elif candidate.owner_id is None and touch.recruiter_id is not None:
+        note_contacts(candidate, None, touch.recruiter_id)
+
+
+def note_contacts(candidate: Candidate, at: datetime | None, recruiter_id: int | None) -> None:
+    """A contact at `at` (None: not a contact) by `recruiter_id`: the candidate's last
+    contact moves forward, and a candidate with no owner gets this recruiter."""
+    changes: dict[str, Any] = {}
+    if at is not None and (candidate.last_contact_at is None or at > candidate.last_contact_at):
+        candidate.last_contact_at = changes["last_contact_at"] = at
+    if candidate.owner_id is None and recruiter_id is not None:
+        candidate.owner_id = changes["owner_id"] = recruiter_id
+    if changes:
+        Candidate.objects.filter(pk=candidate.pk).update(**changes)
 
 
 def record_step(

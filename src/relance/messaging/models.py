@@ -102,12 +102,22 @@ class OutboxMessage(models.Model):
     claimed_by = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A sent row is on the candidate's timeline (its touchpoint written, the candidate's
+    # threads decided again). A worker records its sends in groups; a row sent by a worker
+    # that died before recording it is recorded by the next cycle of any worker.
+    recorded = models.BooleanField(default=False)
     last_error = models.TextField(blank=True)
 
     objects = OrgQuerySet.as_manager()
 
     class Meta:
         indexes = [
+            models.Index(
+                fields=["candidate"],
+                name="outbox_in_flight",
+                condition=models.Q(status__in=["claimed", "sending", "uncertain"])
+                | models.Q(status="sent", recorded=False),
+            ),
             models.Index(
                 fields=["due_at"], name="outbox_due", condition=models.Q(status="pending")
             ),

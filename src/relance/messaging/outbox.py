@@ -10,108 +10,37 @@ written only once the server accepted the message.
 
 from __future__ import annotations
 
-import contextlib
 import random
-import smtplib
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from email.utils import formatdate
-from typing import Protocol
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import connection as db
 from django.db import transaction
 
-from relance.engine import BounceKind, Channel, DecisionKind
-from relance.followups import services
+from relance.engine import BounceKind, Channel, Decision, DecisionKind
+from relance.followups import services, sql
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 from relance.messaging import unsubscribe
 from relance.messaging.compose import Rendered
-from relance.messaging.inbound import _STATUS, severity
+from relance.messaging.inbound import severity
 from relance.messaging.models import OutboxMessage
+from relance.messaging.transport import (
+    DjangoTransport,
+    MemoryTransport,
+    Outgoing,
+    SendResult,
+    Transport,
+    build,
+)
+from relance.people.models import Candidate
+
+__all__ = ["DjangoTransport", "MemoryTransport", "Outgoing", "SendResult", "Transport"]
 
 MAX_ATTEMPTS = 8
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_CEILING = timedelta(hours=6)
-
-
-@dataclass(frozen=True)
-class SendResult:
-    outcome: str  # accepted, temporary, permanent, uncertain
-    code: int = 0
-    status: str = ""  # the enhanced status code, when the server gave one (5.1.1)
-    text: str = ""
-
-
-class Transport(Protocol):
-    def send(self, message: EmailMessage) -> SendResult: ...
-
-    def close(self) -> None: ...
-
-
-class DjangoTransport:
-    """Any Django e-mail backend (SMTP by default, or a provider through django-anymail).
-    One connection, opened once and reused for many messages."""
-
-    def __init__(self, connection: object) -> None:
-        self.connection = connection
-        self.opened = False
-
-    def send(self, message: EmailMessage) -> SendResult:
-        if not self.opened:
-            try:
-                self.connection.open()  # type: ignore[attr-defined]
-            except (OSError, smtplib.SMTPException) as error:
-                # Nothing was handed over yet: safe to try again later.
-                return SendResult("temporary", text=f"cannot connect: {error}")
-            self.opened = True
-        message.connection = self.connection
-        try:
-            self.connection.send_messages([message])  # type: ignore[attr-defined]
-        except smtplib.SMTPRecipientsRefused as error:
-            code, text = next(iter(error.recipients.values()))
-            return _refused(code, text)
-        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
-            return _refused(error.smtp_code, error.smtp_error)
-        except (smtplib.SMTPServerDisconnected, TimeoutError, OSError) as error:
-            # The server may have taken the message before the line dropped.
-            self.close()
-            return SendResult("uncertain", text=f"connection lost: {error!r}")
-        except smtplib.SMTPException as error:
-            self.close()
-            return SendResult("temporary", text=repr(error))
-        return SendResult("accepted", 250)
-
-    def close(self) -> None:
-        if self.opened:
-            # Closing a broken connection may fail too; there is nothing more to do then.
-            with contextlib.suppress(Exception):
-                self.connection.close()  # type: ignore[attr-defined]
-        self.opened = False
-
-
-def _refused(code: int, text: bytes | str) -> SendResult:
-    message = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    found = _STATUS.search(message)
-    status = ".".join(found.groups()) if found else f"{str(code)[:1]}.0.0"
-    outcome = "permanent" if 500 <= code < 600 else "temporary"
-    return SendResult(outcome, code, status, message[:500])
-
-
-@dataclass
-class MemoryTransport:
-    """Keeps what it is given: `relance simulate`, the demo's history."""
-
-    sent: list[EmailMessage] = field(default_factory=list)
-
-    def send(self, message: EmailMessage) -> SendResult:
-        self.sent.append(message)
-        return SendResult("accepted", 250)
-
-    def close(self) -> None:
-        pass
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -152,20 +81,21 @@ def write(thread: Thread, action_index: int, step: int | None, reason: str, doub
     )
 
 
-def email_of(row: OutboxMessage, now: datetime | None = None) -> EmailMessage:
+def outgoing(row: OutboxMessage, now: datetime) -> Outgoing:
     """The e-mail as it leaves: a follow-up is a reply in the thread of the one before, and
     every automated message carries its one-click unsubscribe link (RFC 8058)."""
-    headers = {"Message-ID": row.message_id, **unsubscribe.headers_for(row.candidate)}
-    if now is not None:
-        headers["Date"] = formatdate(now.timestamp(), localtime=False)
-    if row.in_reply_to:
-        headers["In-Reply-To"] = row.in_reply_to
-        headers["References"] = row.references
-    return EmailMessage(
+    headers = {
+        "In-Reply-To": row.in_reply_to,
+        "References": row.references,
+        **unsubscribe.headers_for_ids(row.candidate_id, row.organisation_id),
+    }
+    return build(
+        from_address=row.from_address or settings.DEFAULT_FROM_EMAIL,
+        to=row.to_address,
         subject=row.subject,
         body=row.body,
-        from_email=row.from_address or None,
-        to=[row.to_address],
+        message_id=row.message_id,
+        date=now,
         headers=headers,
     )
 
@@ -228,45 +158,131 @@ def recover(now: datetime) -> dict[str, int]:
 
 
 def deliver(row_id: int, transport: Transport, now: datetime) -> list[services.Effect]:
-    """Check the rules again, send, and record what happened."""
-    from relance.followups.steps import decide_now, locked_thread, window_opening
-
-    with transaction.atomic():
-        row = OutboxMessage.objects.select_for_update().get(pk=row_id)
-        if row.status not in (OutboxMessage.Status.CLAIMED, OutboxMessage.Status.PENDING):
-            return []
-        if row.thread_id is not None:
-            try:
-                thread = locked_thread(row.thread_id)
-            except services.NotDue as stopped:
-                _close(row, OutboxMessage.Status.CANCELLED, str(stopped))
-                return []
-            decision = decide_now(thread, now)
-            if decision.action_index != row.action_index or decision.kind is DecisionKind.STOP:
-                _close(row, OutboxMessage.Status.CANCELLED, f"no longer due: {decision.why}")
-                return []
-            if decision.kind is not DecisionKind.SEND:
-                # Held back by a rule that changed since it was written: wait for it.
-                return _wait(row, decision.at, decision.why)
-            opens = window_opening(thread, decision, now)
-            if opens > now:
-                # Due while no worker ran, and the window has closed since: not now.
-                return _wait(row, opens, "sending_window")
-        row.status = OutboxMessage.Status.SENDING
-        row.attempts += 1
-        row.save(update_fields=["status", "attempts"])
-    result = transport.send(email_of(row, now))
-    return _record(row, result, now)
+    """Check the rules again, send, and record what happened (one row)."""
+    return deliver_batch([row_id], transport, now)
 
 
-def _record(row: OutboxMessage, result: SendResult, now: datetime) -> list[services.Effect]:
+def deliver_batch(
+    ids: list[int], transport: Transport, now: datetime, stopping: Callable[[], bool] = bool
+) -> list[services.Effect]:
+    """Deliver claimed rows: check the hard rules again for all of them at once, send them
+    one after the other over the transport's connection, then record the sent ones on the
+    candidates' timelines in one transaction.
+
+    Each message's hand-over is durable before it happens, and its acceptance before the
+    next one is handed over: the transaction that records message n as sent also marks
+    n+1 as sending. A worker killed at any moment leaves at most one row `sending` (then
+    `uncertain`); rows it had claimed but not reached go back to the queue.
+    """
     from relance.followups.steps import record_sent
 
+    ready = _check(ids, now)
+    sent, effects = _send(ready, transport, now, stopping)
+    return effects + record_sent(sent, now)
+
+
+def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision | None]]:
+    """The rows that may go now, with the engine's decision; the others are cancelled (a
+    rule stops them for good), put back to wait (a rule holds them until a later moment),
+    or released (a second message to a candidate already in this batch)."""
+    from relance.followups.steps import pending_sends, thread_decisions
+
     with transaction.atomic():
-        if result.outcome == "accepted":
-            row.status, row.sent_at = OutboxMessage.Status.SENT, now
-            row.save(update_fields=["status", "sent_at"])
-            return record_sent(row, now)
+        rows = sql.objects(
+            OutboxMessage,
+            f"id IN ({sql.marks(ids)}) AND status IN ('claimed', 'pending')",
+            list(ids),
+            order_by="due_at, id",
+        )
+        if not rows:
+            return []
+        decisions = thread_decisions(rows, now, pending_sends(rows))
+        ready: list[tuple[OutboxMessage, Decision | None]] = []
+        taken: set[int] = set()
+        for row in rows:
+            if row.candidate_id in taken:
+                _release(row)  # the next batch sees the first one as sent
+                continue
+            if row.thread_id is not None:
+                outcome = decisions.get(row.pk)
+                if isinstance(outcome, str):
+                    _close(row, OutboxMessage.Status.CANCELLED, outcome)
+                    continue
+                assert outcome is not None
+                decision, opens = outcome
+                if decision.action_index != row.action_index or decision.kind is DecisionKind.STOP:
+                    _close(row, OutboxMessage.Status.CANCELLED, f"no longer due: {decision.why}")
+                    continue
+                if decision.kind is not DecisionKind.SEND:
+                    # Held back by a rule that changed since it was written: wait for it.
+                    _wait(row, decision.at, decision.why)
+                    continue
+                if opens > now:
+                    # Due while no worker ran, and the window has closed since: not now.
+                    _wait(row, opens, "sending_window")
+                    continue
+                ready.append((row, decision))
+            else:
+                ready.append((row, None))
+            taken.add(row.candidate_id)
+        unclaimed = [row.pk for row, _ in ready if row.status == OutboxMessage.Status.PENDING]
+        if unclaimed:  # delivered at once, without a worker (simulate, the demo's history)
+            OutboxMessage.objects.filter(pk__in=unclaimed).update(
+                status=OutboxMessage.Status.CLAIMED, lease_until=now + lease()
+            )
+    return ready
+
+
+def _send(
+    ready: list[tuple[OutboxMessage, Decision | None]],
+    transport: Transport,
+    now: datetime,
+    stopping: Callable[[], bool],
+) -> tuple[list[tuple[OutboxMessage, Decision | None]], list[services.Effect]]:
+    sent: list[tuple[OutboxMessage, Decision | None]] = []
+    effects: list[services.Effect] = []
+    accepted: OutboxMessage | None = None
+    table = sql.table(OutboxMessage)
+    mark_sending = (
+        f"UPDATE {table} SET status = 'sending', attempts = attempts + 1"
+        " WHERE id = %s AND status = 'claimed'"
+    )
+    mark_sent = (
+        f"UPDATE {table} SET status = 'sent', sent_at = %s, lease_until = NULL WHERE id = %s"
+    )
+    left = list(ready)
+    try:
+        while left and not stopping():
+            row, decision = left.pop(0)
+            message = outgoing(row, now)
+            with transaction.atomic(), db.cursor() as cursor:
+                if accepted is not None:
+                    cursor.execute(mark_sent, [sql.param(now), accepted.pk])
+                    accepted = None
+                cursor.execute(mark_sending, [row.pk])
+                if cursor.rowcount != 1:
+                    continue  # cancelled meanwhile (an answer, an unsubscribe came in)
+            row.attempts += 1
+            result = transport.send(message)
+            if result.outcome == "accepted":
+                accepted = row
+                row.status, row.sent_at = OutboxMessage.Status.SENT, now
+                sent.append((row, decision))
+            else:
+                effects += _record_failure(row, result, now)
+    finally:
+        if accepted is not None:
+            with transaction.atomic(), db.cursor() as cursor:
+                cursor.execute(mark_sent, [sql.param(now), accepted.pk])
+        for row, _ in left:  # stopped: the rest go back to the queue at once
+            OutboxMessage.objects.filter(pk=row.pk, status=OutboxMessage.Status.CLAIMED).update(
+                status=OutboxMessage.Status.PENDING, lease_until=None, claimed_by=""
+            )
+    return sent, effects
+
+
+def _record_failure(row: OutboxMessage, result: SendResult, now: datetime) -> list[services.Effect]:
+    with transaction.atomic():
         if result.outcome == "uncertain":
             _close(row, OutboxMessage.Status.UNCERTAIN, result.text)
             return []
@@ -274,15 +290,33 @@ def _record(row: OutboxMessage, result: SendResult, now: datetime) -> list[servi
             row.status = OutboxMessage.Status.PENDING
             row.due_at = now + backoff(row.attempts)
             row.last_error = result.text
-            row.save(update_fields=["status", "due_at", "last_error"])
+            row.lease_until = None
+            row.save(update_fields=["status", "due_at", "last_error", "lease_until"])
             return []
         _close(row, OutboxMessage.Status.FAILED, f"{result.code} {result.status} {result.text}")
         kind = severity(result.status, result.text) if result.outcome == "permanent" else "soft"
         if kind == "soft":
             return []
-        candidate = row.candidate
+        candidate = Candidate.objects.get(pk=row.candidate_id)
         bounce = Event(EventType.BOUNCE, now, candidate, outcome=BounceKind(kind))
         return services.record_event(bounce, now)
+
+
+def record_unrecorded(now: datetime, limit: int = 500) -> int:
+    """Record the rows a worker sent but died before recording (and the ones settled as
+    sent by a person or the Sent folder)."""
+    from relance.followups.steps import record_sent
+
+    rows = sql.objects(OutboxMessage, "status = 'sent' AND recorded = %s", [False], order_by="id")[
+        :limit
+    ]
+    record_sent([(row, None) for row in rows], now)
+    return len(rows)
+
+
+def _release(row: OutboxMessage) -> None:
+    row.status, row.lease_until, row.claimed_by = OutboxMessage.Status.PENDING, None, ""
+    row.save(update_fields=["status", "lease_until", "claimed_by"])
 
 
 def _wait(row: OutboxMessage, until: datetime, why: str) -> list[services.Effect]:
@@ -300,7 +334,12 @@ def settle(row_id: int, verdict: str, now: datetime) -> list[services.Effect]:
         if row.status != OutboxMessage.Status.UNCERTAIN:
             return []
         if verdict == "sent":
-            return _record(row, SendResult("accepted", 250, text="found in the Sent folder"), now)
+            row.status, row.sent_at = OutboxMessage.Status.SENT, now
+            row.last_error = "it did leave (found in the Sent folder, or told so)"
+            row.save(update_fields=["status", "sent_at", "last_error"])
+            from relance.followups.steps import record_sent
+
+            return record_sent([(row, None)], now)
         if verdict != "resend":
             raise ValueError(f"verdict must be 'sent' or 'resend', got {verdict!r}")
         return _wait(row, now, "resend: it never reached the server")

@@ -52,7 +52,11 @@ TEXT = {
 
 
 def token_for(candidate: Candidate) -> str:
-    return signing.dumps({"c": candidate.pk, "o": candidate.organisation_id}, salt=SALT)
+    return _token(candidate.pk, candidate.organisation_id)
+
+
+def _token(candidate_id: int, organisation_id: int) -> str:
+    return signing.dumps({"c": candidate_id, "o": organisation_id}, salt=SALT)
 
 
 def link_for(candidate: Candidate) -> str:
@@ -61,10 +65,12 @@ def link_for(candidate: Candidate) -> str:
 
 def headers_for(candidate: Candidate) -> dict[str, str]:
     """The headers of RFC 2369 and RFC 8058 that mail clients turn into a button."""
-    return {
-        "List-Unsubscribe": f"<{link_for(candidate)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    return headers_for_ids(candidate.pk, candidate.organisation_id)
+
+
+def headers_for_ids(candidate_id: int, organisation_id: int) -> dict[str, str]:
+    link = f"{settings.RELANCE_BASE_URL}/u/{_token(candidate_id, organisation_id)}/"
+    return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def _candidate(token: str) -> Candidate | None:

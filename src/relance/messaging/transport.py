@@ -1,0 +1,255 @@
+"""Handing e-mails to a server: the message as bytes, and the transports that take it.
+
+An outbox row becomes an `Outgoing` — envelope sender, recipient, and the message as it
+goes on the wire — built here from a fixed layout rather than with the standard library's
+EmailMessage (whose `as_bytes()` costs about half a millisecond: more than the whole
+per-message budget of a worker; benchmarks/RESULTS.md).
+
+Transports: `DjangoTransport` wraps any Django e-mail backend. With Django's SMTP backend
+(the default) it opens the connection through the backend (TLS, login) and then speaks to
+the server itself over that one reused connection, pipelining MAIL, RCPT and DATA when the
+server offers it (RFC 2920): two round trips per message instead of four. Any other
+backend (a provider through django-anymail) is given a Django EmailMessage built from the
+same bytes. `MemoryTransport` keeps what it is given.
+"""
+
+from __future__ import annotations
+
+import binascii
+import contextlib
+import email
+import re
+import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import Header
+from email.utils import formataddr, formatdate, parseaddr
+from typing import Protocol
+
+from django.core.mail import EmailMessage
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+
+from relance.messaging.inbound import _STATUS
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    sender: str  # the envelope sender (MAIL FROM), a bare address
+    recipient: str
+    message_id: str
+    data: bytes  # CRLF line endings, headers then body; 8-bit UTF-8 body
+
+    def message(self) -> email.message.Message:
+        return email.message_from_bytes(self.data)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: str  # accepted, temporary, permanent, uncertain
+    code: int = 0
+    status: str = ""  # the enhanced status code, when the server gave one (5.1.1)
+    text: str = ""
+
+
+class Transport(Protocol):
+    def send(self, message: Outgoing) -> SendResult: ...
+
+    def close(self) -> None: ...
+
+
+# --- building -----------------------------------------------------------------------------
+
+
+def build(
+    *,
+    from_address: str,
+    to: str,
+    subject: str,
+    body: str,
+    message_id: str,
+    date: datetime,
+    headers: dict[str, str],
+) -> Outgoing:
+    """The message as it goes on the wire: text/plain, UTF-8, 8-bit (quoted-printable is
+    applied by the transport for a server without 8BITMIME)."""
+    lines = [
+        f"From: {_address(from_address)}",
+        f"To: {_address(to)}",
+        f"Subject: {_text(subject)}",
+        f"Date: {formatdate(date.timestamp(), localtime=False)}",
+        f"Message-ID: {message_id}",
+        *(f"{name}: {_text(value)}" for name, value in headers.items() if value),
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+    ]
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    head = "\r\n".join(lines).encode("ascii")
+    data = head + b"\r\n\r\n" + text.replace("\n", "\r\n").encode("utf-8")
+    return Outgoing(parseaddr(from_address)[1], parseaddr(to)[1], message_id, data)
+
+
+def _address(value: str) -> str:
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if name else address
+
+
+def _text(value: str) -> str:
+    if value.isascii() and len(value) < 900:
+        return value
+    return Header(value, "utf-8", header_name="Subject").encode(linesep="\r\n")
+
+
+def _as_quoted_printable(data: bytes) -> bytes:
+    head, _, body = data.partition(b"\r\n\r\n")
+    head = head.replace(
+        b"Content-Transfer-Encoding: 8bit", b"Content-Transfer-Encoding: quoted-printable"
+    )
+    encoded = binascii.b2a_qp(body.replace(b"\r\n", b"\n")).replace(b"\n", b"\r\n")
+    return head + b"\r\n\r\n" + encoded
+
+
+# --- transports ---------------------------------------------------------------------------
+
+
+class DjangoTransport:
+    """Any Django e-mail backend (SMTP by default, or a provider through django-anymail).
+    One connection, opened once and reused for many messages."""
+
+    def __init__(self, connection: object) -> None:
+        self.connection = connection
+        self.opened = False
+
+    def send(self, message: Outgoing) -> SendResult:
+        if not self.opened:
+            try:
+                self.connection.open()  # type: ignore[attr-defined]
+            except (OSError, smtplib.SMTPException) as error:
+                # Nothing was handed over yet: safe to try again later.
+                return SendResult("temporary", text=f"cannot connect: {error}")
+            self.opened = True
+        try:
+            if isinstance(self.connection, SmtpBackend) and self.connection.connection:
+                _send_smtp(self.connection.connection, message)
+            else:
+                _send_backend(self.connection, message)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, text = next(iter(error.recipients.values()))
+            return _refused(code, text)
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
+            return _refused(error.smtp_code, error.smtp_error)
+        except (smtplib.SMTPServerDisconnected, TimeoutError, OSError) as error:
+            # The server may have taken the message before the line dropped.
+            self.close()
+            return SendResult("uncertain", text=f"connection lost: {error!r}")
+        except smtplib.SMTPException as error:
+            self.close()
+            return SendResult("temporary", text=repr(error))
+        except Exception as error:
+            if type(error).__module__.startswith("anymail"):  # a provider's API refusal
+                return _provider_error(error)
+            raise
+        return SendResult("accepted", 250)
+
+    def close(self) -> None:
+        if self.opened:
+            # Closing a broken connection may fail too; there is nothing more to do then.
+            with contextlib.suppress(Exception):
+                self.connection.close()  # type: ignore[attr-defined]
+        self.opened = False
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _send_smtp(smtp: smtplib.SMTP, message: Outgoing) -> None:
+    """MAIL, RCPT and DATA over the open connection; pipelined when the server allows it.
+    Raises what smtplib.sendmail raises, so the same mapping applies."""
+    smtp.ehlo_or_helo_if_needed()
+    data = message.data
+    options = ""
+    if smtp.has_extn("8bitmime"):
+        options = " BODY=8BITMIME"
+    else:
+        data = _as_quoted_printable(data)
+    payload = _LEADING_DOT.sub(b"..", data) + b".\r\n"
+    mail = f"MAIL FROM:<{message.sender}>{options}\r\n"
+    rcpt = f"RCPT TO:<{message.recipient}>\r\n"
+    if not smtp.has_extn("pipelining"):
+        smtp.sendmail(message.sender, [message.recipient], data, mail_options=options.split())
+        return
+    smtp.send(f"{mail}{rcpt}DATA\r\n")
+    replies = [smtp.getreply() for _ in range(3)]
+    (mail_code, mail_text), (rcpt_code, rcpt_text), (data_code, data_text) = replies
+    if data_code == 354 and (mail_code != 250 or rcpt_code not in (250, 251)):
+        smtp.send(b".\r\n")  # a server that opened DATA anyway: end it empty
+        smtp.getreply()
+    if mail_code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(mail_code, mail_text, message.sender)
+    if rcpt_code not in (250, 251):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused({message.recipient: (rcpt_code, rcpt_text)})
+    if data_code != 354:
+        smtp.rset()
+        raise smtplib.SMTPDataError(data_code, data_text)
+    smtp.send(payload)
+    code, text = smtp.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, text)
+
+
+def _send_backend(backend: object, message: Outgoing) -> None:
+    parsed = message.message()
+    headers = {
+        name: str(value)
+        for name, value in parsed.items()
+        if name.lower() not in {"from", "to", "subject", "content-type", "mime-version",
+                                "content-transfer-encoding"}
+    }  # fmt: skip
+    payload = parsed.get_payload(decode=True)
+    body = payload.decode("utf-8") if isinstance(payload, bytes) else ""
+    subject = str(email.header.make_header(email.header.decode_header(parsed["Subject"] or "")))
+    sender = str(email.header.make_header(email.header.decode_header(parsed["From"] or "")))
+    mail = EmailMessage(subject, body, sender, [message.recipient], headers=headers)
+    mail.connection = backend  # type: ignore[assignment]
+    if not backend.send_messages([mail]):  # type: ignore[attr-defined]
+        raise smtplib.SMTPException("the backend did not send the message")
+
+
+def _refused(code: int, text: bytes | str) -> SendResult:
+    message = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    found = _STATUS.search(message)
+    status = ".".join(found.groups()) if found else f"{str(code)[:1]}.0.0"
+    outcome = "permanent" if 500 <= code < 600 else "temporary"
+    return SendResult(outcome, code, status, message[:500])
+
+
+def _provider_error(error: Exception) -> SendResult:
+    """A provider's refusal (django-anymail's AnymailAPIError and its kin): an HTTP status
+    of 5xx or 429 is temporary, another 4xx is permanent; recipients the provider rejected
+    (AnymailRecipientsRefused) are a bad mailbox."""
+    kind = type(error).__name__
+    if kind == "AnymailRecipientsRefused":
+        return SendResult("permanent", 550, "5.1.1", str(error)[:500])
+    status = getattr(error, "status_code", None)
+    if isinstance(status, int) and 400 <= status < 500 and status != 429:
+        return SendResult("permanent", 554, "5.0.0", f"{kind}: {error}"[:500])
+    # The provider's answer is unknown or says "later": nothing was accepted.
+    return SendResult("temporary", 451, "4.0.0", f"{kind}: {error}"[:500])
+
+
+@dataclass
+class MemoryTransport:
+    """Keeps what it is given: `relance simulate`, the demo's history."""
+
+    sent: list[Outgoing] = field(default_factory=list)
+
+    def send(self, message: Outgoing) -> SendResult:
+        self.sent.append(message)
+        return SendResult("accepted", 250)
+
+    def close(self) -> None:
+        pass
