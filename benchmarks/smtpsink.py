@@ -30,7 +30,16 @@ class Sink(asyncio.Protocol):
         transport.write(b"220 sink ESMTP\r\n")
 
     def data_received(self, data: bytes) -> None:
+        # Replies to pipelined commands leave together, as Postfix sends them: written one
+        # by one, the second would wait for the client's delayed ACK (Nagle), 40 ms.
+        self.replies: list[bytes] = []
         self.buffer += data
+        self._handle()
+        if self.replies:
+            self.transport.write(b"".join(self.replies))
+
+    def _handle(self) -> None:
+        write = self.replies.append
         while True:
             if self.in_data:
                 end = self.buffer.find(b"\r\n.\r\n")
@@ -39,7 +48,7 @@ class Sink(asyncio.Protocol):
                 self.buffer = self.buffer[end + 5 :]
                 self.in_data = False
                 Sink.received += 1
-                self.transport.write(b"250 2.0.0 Accepted\r\n")
+                write(b"250 2.0.0 Accepted\r\n")
                 continue
             end = self.buffer.find(b"\r\n")
             if end < 0:
@@ -47,17 +56,19 @@ class Sink(asyncio.Protocol):
             command = self.buffer[:4].upper()
             self.buffer = self.buffer[end + 2 :]
             if command == b"EHLO":
-                self.transport.write(b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                write(b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
             elif command == b"DATA":
                 self.in_data = True
                 self.buffer = b"\r\n" + self.buffer  # a body may start with the end mark
-                self.transport.write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
             elif command == b"QUIT":
-                self.transport.write(b"221 Bye\r\n")
+                write(b"221 Bye\r\n")
+                self.transport.write(b"".join(self.replies))
+                self.replies = []
                 self.transport.close()
                 return
             else:
-                self.transport.write(b"250 OK\r\n")
+                write(b"250 OK\r\n")
 
 
 async def serve(port: int, count_file: Path) -> None:

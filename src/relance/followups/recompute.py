@@ -198,6 +198,9 @@ def recompute_candidates(candidates: list[Candidate], now: datetime) -> list[Eff
     effects: list[Effect] = []
     ids = [c.pk for c in candidates]
     threads = sql.objects(Thread, f"candidate_id IN ({sql.marks(ids)}) AND status = 'open'", ids)
+    by_candidate: dict[int, list[Thread]] = {}
+    for thread in threads:
+        by_candidate.setdefault(thread.candidate_id, []).append(thread)
     oldest = min((t.started_at for t in threads), default=now)
     touches = load_touches_of(ids, since=oldest - LOOKBACK)
     views = candidate_views(candidates)
@@ -207,7 +210,7 @@ def recompute_candidates(candidates: list[Candidate], now: datetime) -> list[Eff
         policy = policies.get(candidate.organisation_id)
         if policy is None:
             policy = policies[candidate.organisation_id] = organisation_policy(candidate)
-        own = [t for t in threads if t.candidate_id == candidate.pk]
+        own = by_candidate.get(candidate.pk, [])
         view, history = views[candidate.pk], touches[candidate.pk]
         for thread in own:
             effects += _decide_and_store(thread, view, history, policy, now, changed)

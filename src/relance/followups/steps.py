@@ -39,7 +39,7 @@ from relance.followups.recompute import (
     recompute_candidates,
     thread_view,
 )
-from relance.followups.timeline import note_contacts, record_step, render_for
+from relance.followups.timeline import record_step, render_for
 from relance.messaging import compose, outbox
 from relance.messaging.models import OutboxMessage
 from relance.people.models import Candidate, Recruiter
@@ -118,7 +118,7 @@ def record_sent(sent: list[tuple[OutboxMessage, Decision | None]], now: datetime
         OutboxMessage.objects.filter(pk__in=fresh).update(recorded=True)
         thread_ids = [row.thread_id for row, _ in sent if row.thread_id is not None]
         threads = sql.by_ids(Thread, thread_ids)
-        Touchpoint.objects.bulk_create(
+        insert_touchpoints(
             [
                 Touchpoint(
                     organisation_id=row.organisation_id,
@@ -143,9 +143,7 @@ def record_sent(sent: list[tuple[OutboxMessage, Decision | None]], now: datetime
             ]
         )
         candidates = list(sql.by_ids(Candidate, {row.candidate_id for row, _ in sent}).values())
-        for candidate in candidates:
-            mine = [row for row, _ in sent if row.candidate_id == candidate.pk]
-            note_contacts(candidate, max(row.sent_at or now for row in mine), mine[0].recruiter_id)
+        note_sends(candidates, [row for row, _ in sent], now)
         effects = [
             Effect(
                 kind="send",
@@ -162,6 +160,41 @@ def record_sent(sent: list[tuple[OutboxMessage, Decision | None]], now: datetime
             for row, decision in sent
         ]
         return effects + recompute_candidates(candidates, now)
+
+
+def insert_touchpoints(touchpoints: list[Touchpoint]) -> None:
+    """Insert in one statement (executemany); Django's bulk_create costs five times more."""
+    fields = [f for f in Touchpoint._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    rows = [
+        [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] for t in touchpoints
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {sql.table(Touchpoint)} ({columns}) VALUES ({sql.marks(fields)})", rows
+        )
+
+
+def note_sends(candidates: list[Candidate], rows: list[OutboxMessage], now: datetime) -> None:
+    """The candidates' last contact is when their message left; one without an owner gets
+    the sender. One statement for all of them."""
+    sender = {row.candidate_id: row.recruiter_id for row in rows}
+    left: dict[int, datetime] = {}
+    for row in rows:
+        left[row.candidate_id] = max(left.get(row.candidate_id, now), row.sent_at or now)
+    changes = []
+    for candidate in candidates:
+        at = left[candidate.pk]
+        if candidate.last_contact_at is None or candidate.last_contact_at < at:
+            candidate.last_contact_at = at
+        if candidate.owner_id is None:
+            candidate.owner_id = sender.get(candidate.pk)
+        changes.append([sql.param(candidate.last_contact_at), candidate.owner_id, candidate.pk])
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {sql.table(Candidate)} SET last_contact_at = %s, owner_id = %s WHERE id = %s",
+            changes,
+        )
 
 
 def lock_candidates(candidate_ids: list[int]) -> None:

@@ -119,21 +119,17 @@ def claim(now: datetime, worker: str, limit: int = 50) -> list[int]:
                 status=OutboxMessage.Status.CLAIMED, lease_until=lease_until, claimed_by=worker
             )
             return ids
-        # SQLite: one writer at a time (BEGIN IMMEDIATE); a conditional update per row
-        # still makes the claim safe if two workers share the file.
-        candidates = list(
+        # SQLite: the transaction holds the database's write lock (BEGIN IMMEDIATE): no
+        # other worker can claim between this read and this update.
+        ids = list(
             OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, due_at__lte=now)
             .order_by("due_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )
-        return [
-            pk
-            for pk in candidates
-            if OutboxMessage.objects.filter(pk=pk, status=OutboxMessage.Status.PENDING).update(
-                status=OutboxMessage.Status.CLAIMED, lease_until=lease_until, claimed_by=worker
-            )
-            == 1
-        ]
+        OutboxMessage.objects.filter(pk__in=ids, status=OutboxMessage.Status.PENDING).update(
+            status=OutboxMessage.Status.CLAIMED, lease_until=lease_until, claimed_by=worker
+        )
+        return ids
 
 
 def lease() -> timedelta:

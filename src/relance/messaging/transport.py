@@ -18,11 +18,11 @@ from __future__ import annotations
 import binascii
 import contextlib
 import email
+import functools
 import re
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 from typing import Protocol
 
@@ -88,18 +88,37 @@ def build(
         text += "\n"
     head = "\r\n".join(lines).encode("ascii")
     data = head + b"\r\n\r\n" + text.replace("\n", "\r\n").encode("utf-8")
-    return Outgoing(parseaddr(from_address)[1], parseaddr(to)[1], message_id, data)
+    return Outgoing(_bare(from_address), _bare(to), message_id, data)
 
 
+@functools.lru_cache(maxsize=1024)
 def _address(value: str) -> str:
     name, address = parseaddr(value)
     return formataddr((name, address), charset="utf-8") if name else address
 
 
+@functools.lru_cache(maxsize=1024)
+def _bare(value: str) -> str:
+    return parseaddr(value)[1] if "<" in value else value.strip()
+
+
 def _text(value: str) -> str:
+    """A header's text: as is when it is ASCII, else RFC 2047 encoded words of at most 45
+    bytes each (never splitting a character), one per folded line."""
+    value = " ".join(value.splitlines())
     if value.isascii() and len(value) < 900:
         return value
-    return Header(value, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    words, chunk = [], b""
+    for char in value:
+        encoded = char.encode("utf-8")
+        if len(chunk) + len(encoded) > 45:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return "\r\n ".join(
+        f"=?utf-8?b?{binascii.b2a_base64(w, newline=False).decode()}?=" for w in words
+    )
 
 
 def _as_quoted_printable(data: bytes) -> bytes:
