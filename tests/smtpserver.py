@@ -9,6 +9,7 @@ from email.message import Message
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -50,10 +51,26 @@ class Handler:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, logins: dict[str, str] | None = None) -> None:
+        """With `logins`, the server offers AUTH and accepts only these (login: password)."""
         self.handler = Handler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.logged_in: list[str] = []
+        options: dict[str, Any] = {}
+        if logins is not None:
+
+            def authenticator(server: Any, session: Any, envelope: Any, mechanism: str,
+                              auth_data: Any) -> AuthResult:  # fmt: skip
+                if not isinstance(auth_data, LoginPassword):
+                    return AuthResult(success=False, handled=False)
+                login, password = auth_data.login.decode(), auth_data.password.decode()
+                if logins.get(login) != password:
+                    return AuthResult(success=False, handled=False)
+                self.logged_in.append(login)
+                return AuthResult(success=True)
+
+            options = {"authenticator": authenticator, "auth_require_tls": False}
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def received(self) -> list[Message]:

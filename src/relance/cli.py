@@ -66,6 +66,14 @@ TEXT = {
         "settled": "E-mail n° {id} : {status}.",
         "no_password": "un mot de passe est nécessaire (RELANCE_MAILBOX_PASSWORD ou saisi)",
         "mailbox_added": "Boîte ajoutée : {mailbox}. Le worker la lira à chaque cycle.",
+        "sender_added": "Identité d'envoi enregistrée : {sender} ({server}) ; limites : "
+        "{per_minute}/min, {per_day}/jour, {per_domain}/min par domaine (0 : aucune).",
+        "relay": "relais de l'installation",
+        "sender_resumed": "Envois repris depuis {sender} : {waiting} e-mail(s) en attente "
+        "partent au prochain cycle.",
+        "no_sender": "aucune identité d'envoi pour {address}",
+        "sender_check_failed": "connexion au serveur SMTP de {sender} impossible : {error}",
+        "alerts": "Alertes",
         "mailbox_check_failed": "connexion à {mailbox} impossible : {error}",
         "received": {
             "recorded": "Enregistré sur la fiche du candidat ; {stopped} relance(s) arrêtée(s).",
@@ -121,6 +129,14 @@ TEXT = {
         "settled": "E-mail number {id}: {status}.",
         "no_password": "a password is needed (RELANCE_MAILBOX_PASSWORD, or typed in)",
         "mailbox_added": "Mailbox added: {mailbox}. The worker reads it every cycle.",
+        "sender_added": "Sending identity saved: {sender} ({server}); limits: "
+        "{per_minute}/min, {per_day}/day, {per_domain}/min per domain (0: none).",
+        "relay": "the installation's relay",
+        "sender_resumed": "Sending resumed from {sender}: {waiting} waiting e-mail(s) leave "
+        "at the next cycle.",
+        "no_sender": "no sending identity for {address}",
+        "sender_check_failed": "cannot connect to {sender}'s SMTP server: {error}",
+        "alerts": "Alerts",
         "mailbox_check_failed": "cannot log in to {mailbox}: {error}",
         "received": {
             "recorded": "Recorded on the candidate's timeline; {stopped} follow-up(s) stopped.",
@@ -243,6 +259,39 @@ def build_parser() -> argparse.ArgumentParser:
     mailbox_sub.add_parser("list", help="the mailboxes, when each was last read, the last error")
     language(mailbox)
 
+    sender = sub.add_parser(
+        "sender", help="recruiters' sending identities: address, own SMTP server, limits"
+    )
+    sender_sub = sender.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = sender_sub.add_parser(
+        "add",
+        help="set a recruiter's sending identity (SMTP password from RELANCE_SENDER_PASSWORD,"
+        " or asked when --user is given)",
+    )
+    add.add_argument("--org", help="organisation slug (needed when there are several)")
+    add.add_argument("--recruiter", metavar="EMAIL", required=True)
+    add.add_argument("--address", help="the address candidates see (default: the recruiter's)")
+    add.add_argument("--name", help="the display name (default: the recruiter's full name)")
+    add.add_argument("--host", default="", help="own SMTP server (default: the relay)")
+    add.add_argument("--port", type=int, help="587 with starttls, 465 with ssl, else 25")
+    add.add_argument("--user", default="", help="SMTP login")
+    add.add_argument("--security", choices=["starttls", "ssl", "none"], default="starttls")
+    add.add_argument("--per-minute", type=int, default=20, help="at most this many a minute (20)")
+    add.add_argument(
+        "--per-day", type=int, default=100, help="at most this many a day (100: a new mailbox)"
+    )
+    add.add_argument(
+        "--per-domain-per-minute",
+        type=int,
+        default=10,
+        help="at most this many a minute to one recipient domain (10)",
+    )
+    add.add_argument("--check", action="store_true", help="connect (and log in) once to check")
+    sender_sub.add_parser("list", help="the sending identities, their limits, paused or not")
+    resume = sender_sub.add_parser("resume", help="lift a pause after a policy refusal")
+    resume.add_argument("address", help="the sender's address")
+    language(sender)
+
     box = sub.add_parser("outbox", help="the e-mails written to be sent, and their state")
     box_sub = box.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = box_sub.add_parser("list", help="the outbox rows in a state (uncertain by default)")
@@ -363,7 +412,20 @@ def show_agenda(
             print(json.dumps(item.as_json(lang), ensure_ascii=False))
         return
     count = agenda.count_due(org, until, recruiter)
+    _print_alerts(org, recruiter, lang)
     _print_agenda(rows, count, now, org, lang, limit)
+
+
+def _print_alerts(org: Any, recruiter: Any, lang: str) -> None:
+    """Open alerts (a paused sending mailbox) come before the agenda: they block work."""
+    from relance.messaging.models import Alert
+    from relance.messaging.senders import alert_text
+
+    alerts = Alert.objects.of(org).filter(resolved_at__isnull=True)
+    if recruiter is not None:
+        alerts = alerts.filter(recruiter=recruiter)
+    for alert in alerts.order_by("created_at"):
+        _console().print(f"[bold red]{TEXT[lang]['alerts']}[/] — {alert_text(alert, lang)}")
 
 
 def _console() -> Any:
@@ -610,6 +672,66 @@ def cmd_mailbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sender(args: argparse.Namespace) -> int:
+    import getpass
+
+    from relance import crypto
+    from relance.messaging import senders
+    from relance.messaging.models import Sender
+
+    migrate()
+    text = TEXT[args.lang or default_language()]
+    if args.action == "list":
+        for one in Sender.objects.select_related("organisation").order_by("pk"):
+            server = f"{one.host}:{one.port}" if one.host else text["relay"]
+            state = (
+                f"paused {one.paused_at.isoformat(timespec='minutes')}: {one.paused_reason}"
+                if one.paused_at
+                else "OK"
+            )
+            limits = f"{one.per_minute}/min {one.per_day}/d {one.per_domain_per_minute}/min/domain"
+            print(f"{one.pk}\t{one.organisation.slug}\t{one}\t{server}\t{limits}\t{state}")
+        return 0
+    if args.action == "resume":
+        found = Sender.objects.filter(address__iexact=args.address).first()
+        if found is None:
+            raise BadInput(text["no_sender"].format(address=args.address))
+        waiting = senders.resume(found, datetime.now(tz=UTC))
+        print(text["sender_resumed"].format(sender=found, waiting=waiting))
+        return 0
+    org = _organisation(args.org)
+    recruiter = _recruiter(org, args.recruiter)
+    for name in ("per_minute", "per_day", "per_domain_per_minute"):
+        if getattr(args, name) < 0:
+            option = "--" + name.replace("_", "-")
+            raise BadInput(f"{option} {getattr(args, name)}: expected 0 (no limit) or more")
+    password = ""
+    if args.user:
+        password = os.environ.get("RELANCE_SENDER_PASSWORD") or getpass.getpass(text["password"])
+        if not password:
+            raise BadInput(text["no_password"])
+    port = args.port or {"ssl": 465, "starttls": 587}.get(args.security, 25)
+    one = Sender.objects.filter(recruiter=recruiter).first() or Sender(recruiter=recruiter)
+    one.organisation = org
+    one.address = args.address or recruiter.email
+    one.name = recruiter.get_full_name() if args.name is None else args.name
+    one.host, one.port, one.security, one.username = args.host, port, args.security, args.user
+    one.password_encrypted = crypto.encrypt(password) if password else ""
+    one.per_minute, one.per_day = args.per_minute, args.per_day
+    one.per_domain_per_minute = args.per_domain_per_minute
+    if args.check and one.host:
+        try:
+            senders.connection_for(one).open()
+        except Exception as error:
+            raise BadInput(text["sender_check_failed"].format(sender=one, error=error)) from None
+    one.save()
+    print(text["sender_added"].format(
+        sender=one, server=f"{one.host}:{one.port}" if one.host else text["relay"],
+        per_minute=one.per_minute, per_day=one.per_day, per_domain=one.per_domain_per_minute,
+    ))  # fmt: skip
+    return 0
+
+
 def cmd_outbox(args: argparse.Namespace) -> int:
     from relance.messaging import outbox
     from relance.messaging.models import OutboxMessage
@@ -688,6 +810,7 @@ _COMMANDS = {
     "inbound": cmd_inbound,
     "worker": cmd_worker,
     "mailbox": cmd_mailbox,
+    "sender": cmd_sender,
     "outbox": cmd_outbox,
 }
 

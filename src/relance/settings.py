@@ -92,6 +92,13 @@ _SECURITY = config.env_choice("RELANCE_SMTP_SECURITY", "none", ("none", "starttl
 EMAIL_USE_TLS = _SECURITY == "starttls"
 EMAIL_USE_SSL = _SECURITY == "ssl"
 EMAIL_TIMEOUT = config.env_int("RELANCE_SMTP_TIMEOUT", 30)
+# A provider's settings for django-anymail, from ANYMAIL_* variables:
+# ANYMAIL_BREVO_API_KEY=… becomes ANYMAIL["BREVO_API_KEY"].
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_")
+}
 DEFAULT_FROM_EMAIL = os.environ.get("RELANCE_FROM_EMAIL", f"relance@{RELANCE_MAIL_DOMAIN}")
 
 # The key that encrypts stored credentials (mailbox passwords); see relance/crypto.py.
@@ -99,3 +106,9 @@ RELANCE_ENCRYPTION_KEY = os.environ.get("RELANCE_ENCRYPTION_KEY", "")
 
 # How long a worker holds an outbox row before another may take it back (seconds).
 RELANCE_OUTBOX_LEASE_SECONDS = config.env_int("RELANCE_OUTBOX_LEASE_SECONDS", 300)
+
+# Limits of the installation's relay, for recruiters without a sending identity of their
+# own (0: none; a sender's own limits are set with `relance sender add`).
+RELANCE_SEND_PER_MINUTE = config.env_int("RELANCE_SEND_PER_MINUTE", 0)
+RELANCE_SEND_PER_DAY = config.env_int("RELANCE_SEND_PER_DAY", 0)
+RELANCE_SEND_PER_DOMAIN_PER_MINUTE = config.env_int("RELANCE_SEND_PER_DOMAIN_PER_MINUTE", 0)

@@ -24,6 +24,7 @@ from relance.followups import agenda, services
 from relance.followups.models import Thread
 from relance.messaging import mailboxes, outbox
 from relance.messaging.models import OutboxMessage
+from relance.messaging.senders import Transports
 from relance.people.models import Organisation
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class Worker:
         batch: int = 50,
     ) -> None:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
-        self.transport = transport or outbox.DjangoTransport(get_connection())
+        self.transport = Transports(transport or outbox.DjangoTransport(get_connection()))
         self.clock = clock
         self.batch = batch
         self.stopping = threading.Event()

@@ -59,6 +59,59 @@ class InboundMessage(models.Model):
         constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="inbound_once")]
 
 
+class Sender(models.Model):
+    """A recruiter's sending identity: the address candidates see, and optionally the
+    recruiter's own SMTP server and login (the password encrypted at rest,
+    relance/crypto.py). Without a server of its own, its messages leave through the
+    installation's relay (RELANCE_SMTP_* or RELANCE_EMAIL_BACKEND), still from its address.
+
+    Its limits keep the recruiter under the provider's quotas and out of spam folders
+    (0: no limit). A policy refusal (5.7.x: the sender's reputation, not the candidate)
+    pauses it until a person resumes it; its recruiter is alerted.
+    """
+
+    class Security(models.TextChoices):
+        NONE = "none"
+        STARTTLS = "starttls"
+        SSL = "ssl"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    recruiter = models.OneToOneField(
+        Recruiter, null=True, blank=True, on_delete=models.CASCADE, related_name="sender"
+    )
+    name = models.CharField(max_length=200, blank=True)  # the display name, e.g. Claire Dubois
+    address = models.EmailField(max_length=320)
+    host = models.CharField(max_length=255, blank=True)  # empty: the installation's relay
+    port = models.PositiveIntegerField(default=587)
+    username = models.CharField(max_length=320, blank=True)
+    password_encrypted = models.TextField(blank=True)
+    security = models.CharField(max_length=8, choices=Security.choices, default=Security.STARTTLS)
+    per_minute = models.PositiveIntegerField(default=20)
+    per_day = models.PositiveIntegerField(default=100)  # a new mailbox: raise it with its age
+    per_domain_per_minute = models.PositiveIntegerField(default=10)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_reason = models.TextField(blank=True)
+
+    objects = OrgQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>" if self.name else self.address
+
+
+class Alert(models.Model):
+    """Something a recruiter must see and act on (a paused sending mailbox), until it is
+    resolved. Its text is written in the reader's language from `kind` and `params`."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    recruiter = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=32)
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrgQuerySet.as_manager()
+
+
 class OutboxMessage(models.Model):
     """An e-mail Relance decided to send, written before it is sent and updated after.
 
@@ -107,6 +160,11 @@ class OutboxMessage(models.Model):
     # that died before recording it is recorded by the next cycle of any worker.
     recorded = models.BooleanField(default=False)
     last_error = models.TextField(blank=True)
+    # The sending identity (None: the installation's relay and default address), the
+    # recipient's domain, and when the row took a slot of the sender's rate limits.
+    sender = models.ForeignKey(Sender, null=True, blank=True, on_delete=models.SET_NULL)
+    to_domain = models.CharField(max_length=255, blank=True)
+    slot_at = models.DateTimeField(null=True, blank=True)
 
     objects = OrgQuerySet.as_manager()
 
@@ -120,6 +178,11 @@ class OutboxMessage(models.Model):
             ),
             models.Index(
                 fields=["due_at"], name="outbox_due", condition=models.Q(status="pending")
+            ),
+            models.Index(
+                fields=["sender", "slot_at"],
+                name="outbox_slots",
+                condition=models.Q(slot_at__isnull=False),
             ),
             models.Index(
                 fields=["lease_until"],

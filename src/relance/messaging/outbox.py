@@ -22,10 +22,11 @@ from relance.engine import BounceKind, Channel, Decision, DecisionKind
 from relance.followups import services, sql
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
-from relance.messaging import unsubscribe
+from relance.messaging import senders, unsubscribe
 from relance.messaging.compose import Rendered
 from relance.messaging.inbound import severity
-from relance.messaging.models import OutboxMessage
+from relance.messaging.models import OutboxMessage, Sender
+from relance.messaging.senders import Transports
 from relance.messaging.transport import (
     DjangoTransport,
     MemoryTransport,
@@ -60,6 +61,8 @@ def write(thread: Thread, action_index: int, step: int | None, reason: str, doub
         .values_list("message_id", flat=True)
     )
     recruiter = thread.recruiter
+    sender = senders.sender_for(recruiter)
+    to_address = thread.candidate.email
     return OutboxMessage.objects.create(
         organisation_id=thread.organisation_id,
         candidate_id=thread.candidate_id,
@@ -70,8 +73,10 @@ def write(thread: Thread, action_index: int, step: int | None, reason: str, doub
         reason=reason,
         doubles_call=doubles_call,
         message_id=message_id,
-        from_address=recruiter.email if recruiter else "",
-        to_address=thread.candidate.email,
+        sender=sender,
+        from_address=senders.from_header(sender, recruiter),
+        to_address=to_address,
+        to_domain=to_address.rpartition("@")[2].lower(),
         subject=rendered.subject,
         body=rendered.body,
         in_reply_to=earlier[-1] if earlier else "",
@@ -90,7 +95,7 @@ def outgoing(row: OutboxMessage, now: datetime) -> Outgoing:
         **unsubscribe.headers_for_ids(row.candidate_id, row.organisation_id),
     }
     return build(
-        from_address=row.from_address or settings.DEFAULT_FROM_EMAIL,
+        from_address=row.from_address or str(settings.DEFAULT_FROM_EMAIL),
         to=row.to_address,
         subject=row.subject,
         body=row.body,
@@ -153,13 +158,16 @@ def recover(now: datetime) -> dict[str, int]:
 # --- delivering ---------------------------------------------------------------------------
 
 
-def deliver(row_id: int, transport: Transport, now: datetime) -> list[services.Effect]:
+def deliver(row_id: int, transport: Transport | Transports, now: datetime) -> list[services.Effect]:
     """Check the rules again, send, and record what happened (one row)."""
     return deliver_batch([row_id], transport, now)
 
 
 def deliver_batch(
-    ids: list[int], transport: Transport, now: datetime, stopping: Callable[[], bool] = bool
+    ids: list[int],
+    transport: Transport | Transports,
+    now: datetime,
+    stopping: Callable[[], bool] = bool,
 ) -> list[services.Effect]:
     """Deliver claimed rows: check the hard rules again for all of them at once, send them
     one after the other over the transport's connection, then record the sent ones on the
@@ -172,8 +180,9 @@ def deliver_batch(
     """
     from relance.followups.steps import record_sent
 
+    transports = transport if isinstance(transport, Transports) else Transports(transport)
     ready = _check(ids, now)
-    sent, effects = _send(ready, transport, now, stopping)
+    sent, effects = _send(ready, transports, now, stopping)
     return effects + record_sent(sent, now)
 
 
@@ -193,6 +202,9 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
         if not rows:
             return []
         decisions = thread_decisions(rows, now, pending_sends(rows))
+        identities = sql.by_ids(Sender, {row.sender_id for row in rows if row.sender_id})
+        senders.lock_senders({row.sender_id for row in rows})
+        budgets: dict[int | None, senders.Budget] = {}
         ready: list[tuple[OutboxMessage, Decision | None]] = []
         taken: set[int] = set()
         for row in rows:
@@ -217,10 +229,29 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
                     # Due while no worker ran, and the window has closed since: not now.
                     _wait(row, opens, "sending_window")
                     continue
-                ready.append((row, decision))
             else:
-                ready.append((row, None))
+                decision = None
+            sender = identities.get(row.sender_id) if row.sender_id else None
+            if sender is not None and sender.paused_at is not None:
+                _wait(row, now + senders.PAUSED_RECHECK, "sender_paused")
+                continue
+            budget = budgets.get(row.sender_id)
+            if budget is None:
+                budget = budgets[row.sender_id] = senders.Budget(sender, now)
+            held = budget.admit(row.to_domain)
+            if held is not None:
+                _wait(row, *held)
+                continue
+            row.sender = sender  # type: ignore[assignment]
+            ready.append((row, decision))
             taken.add(row.candidate_id)
+        slots = [
+            row.pk
+            for row, _ in ready
+            if row.sender_id in budgets and budgets[row.sender_id].limits.any
+        ]
+        if slots:  # each admitted row takes a slot of its sender's limits
+            OutboxMessage.objects.filter(pk__in=slots).update(slot_at=now)
         unclaimed = [row.pk for row, _ in ready if row.status == OutboxMessage.Status.PENDING]
         if unclaimed:  # delivered at once, without a worker (simulate, the demo's history)
             OutboxMessage.objects.filter(pk__in=unclaimed).update(
@@ -231,7 +262,7 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
 
 def _send(
     ready: list[tuple[OutboxMessage, Decision | None]],
-    transport: Transport,
+    transports: Transports,
     now: datetime,
     stopping: Callable[[], bool],
 ) -> tuple[list[tuple[OutboxMessage, Decision | None]], list[services.Effect]]:
@@ -247,8 +278,9 @@ def _send(
         f"UPDATE {table} SET status = 'sent', sent_at = %s, lease_until = NULL WHERE id = %s"
     )
     left = list(ready)
+    paused: set[int | None] = set()
     try:
-        while left and not stopping():
+        while left and not stopping() and left[0][0].sender_id not in paused:
             row, decision = left.pop(0)
             message = outgoing(row, now)
             with transaction.atomic(), db.cursor() as cursor:
@@ -259,13 +291,24 @@ def _send(
                 if cursor.rowcount != 1:
                     continue  # cancelled meanwhile (an answer, an unsubscribe came in)
             row.attempts += 1
-            result = transport.send(message)
+            result = transports.for_sender(row.sender).send(message)
             if result.outcome == "accepted":
                 accepted = row
                 row.status, row.sent_at = OutboxMessage.Status.SENT, now
                 sent.append((row, decision))
-            else:
-                effects += _record_failure(row, result, now)
+                continue
+            if accepted is not None:
+                with transaction.atomic(), db.cursor() as cursor:
+                    cursor.execute(mark_sent, [sql.param(now), accepted.pk])
+                accepted = None
+            effects += _record_failure(row, result, now)
+            if row.status == OutboxMessage.Status.PENDING and row.last_error.endswith(
+                "sender_paused"
+            ):
+                paused.add(row.sender_id)
+                left = [(r, d) for r, d in left if r.sender_id not in paused] + [
+                    (r, d) for r, d in left if r.sender_id in paused
+                ]
     finally:
         if accepted is not None:
             with transaction.atomic(), db.cursor() as cursor:
@@ -289,9 +332,17 @@ def _record_failure(row: OutboxMessage, result: SendResult, now: datetime) -> li
             row.lease_until = None
             row.save(update_fields=["status", "due_at", "last_error", "lease_until"])
             return []
-        _close(row, OutboxMessage.Status.FAILED, f"{result.code} {result.status} {result.text}")
         kind = severity(result.status, result.text) if result.outcome == "permanent" else "soft"
-        if kind == "soft":
+        if kind == "policy" and row.attempts < MAX_ATTEMPTS:
+            # The sender was refused (its reputation, its set-up), not the candidate: the
+            # message waits for the sender to be resumed (the relay: for a later retry).
+            senders.pause(row.sender_id, row.recruiter_id, row.organisation_id,
+                          result.status, result.text, now)  # fmt: skip
+            if row.sender_id is not None:
+                return _wait(row, now + senders.PAUSED_RECHECK, "sender_paused")
+            return _wait(row, now + backoff(row.attempts), f"relay refused: {result.text}")
+        _close(row, OutboxMessage.Status.FAILED, f"{result.code} {result.status} {result.text}")
+        if kind in ("soft", "policy"):
             return []
         candidate = Candidate.objects.get(pk=row.candidate_id)
         bounce = Event(EventType.BOUNCE, now, candidate, outcome=BounceKind(kind))

@@ -251,13 +251,17 @@ def _provider_error(error: Exception) -> SendResult:
     of 5xx or 429 is temporary, another 4xx is permanent; recipients the provider rejected
     (AnymailRecipientsRefused) are a bad mailbox."""
     kind = type(error).__name__
+    try:
+        text = f"{kind}: {error}"[:500]
+    except Exception:  # describing the provider's answer must not lose the outcome
+        text = kind
     if kind == "AnymailRecipientsRefused":
-        return SendResult("permanent", 550, "5.1.1", str(error)[:500])
+        return SendResult("permanent", 550, "5.1.1", text)
     status = getattr(error, "status_code", None)
     if isinstance(status, int) and 400 <= status < 500 and status != 429:
-        return SendResult("permanent", 554, "5.0.0", f"{kind}: {error}"[:500])
+        return SendResult("permanent", 554, "5.0.0", text)
     # The provider's answer is unknown or says "later": nothing was accepted.
-    return SendResult("temporary", 451, "4.0.0", f"{kind}: {error}"[:500])
+    return SendResult("temporary", 451, "4.0.0", text)
 
 
 @dataclass
