@@ -181,10 +181,10 @@ class SqliteCopies:
 
 
 class PostgresCopies:
-    def __init__(self, messages: int) -> None:
+    def __init__(self, messages: int, durable: bool = True) -> None:
         from tests.pgserver import Cluster
 
-        self.cluster = Cluster(fast=False)  # fsync and synchronous commits on
+        self.cluster = Cluster(fast=not durable)  # by default fsync and synchronous commits on
         admin = self.cluster.start()
         self._admin(admin, "CREATE DATABASE template_bench")
         fill(self.cluster.url("template_bench"), messages)
@@ -271,7 +271,14 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--batch", type=int, default=200)
-    parser.add_argument("--profile", action="store_true", help="one SQLite worker, profiled")
+    parser.add_argument(
+        "--profile", action="store_true", help="one worker on the first backend, profiled"
+    )
+    parser.add_argument(
+        "--pg-no-fsync",
+        action="store_true",
+        help="PostgreSQL without fsync: how much of its time waiting for the disk takes",
+    )
     parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
@@ -281,7 +288,12 @@ def main() -> None:
     results: dict[str, Any] = {"messages": args.messages, "runs": []}
     try:
         if args.profile:
-            copies = SqliteCopies(args.messages)
+            backend = args.backends.split(",")[0]
+            copies = (
+                SqliteCopies(args.messages)
+                if backend == "sqlite"
+                else PostgresCopies(args.messages, durable=not args.pg_no_fsync)
+            )
             url = copies.fresh("profiled")
             print(run_workers(url, 1, sink.port, args.batch, profile=True))
             copies.stop()

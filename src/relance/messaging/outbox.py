@@ -190,7 +190,7 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
     """The rows that may go now, with the engine's decision; the others are cancelled (a
     rule stops them for good), put back to wait (a rule holds them until a later moment),
     or released (a second message to a candidate already in this batch)."""
-    from relance.followups.steps import pending_sends, thread_decisions
+    from relance.followups.steps import lock_candidates, pending_sends, thread_decisions
 
     with transaction.atomic():
         rows = sql.objects(
@@ -201,6 +201,8 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
         )
         if not rows:
             return []
+        # Candidates first, then senders, each in id order: as every writer does.
+        lock_candidates(sorted({row.candidate_id for row in rows}))
         decisions = thread_decisions(rows, now, pending_sends(rows))
         identities = sql.by_ids(Sender, {row.sender_id for row in rows if row.sender_id})
         senders.lock_senders({row.sender_id for row in rows})
@@ -268,39 +270,23 @@ def _send(
 ) -> tuple[list[tuple[OutboxMessage, Decision | None]], list[services.Effect]]:
     sent: list[tuple[OutboxMessage, Decision | None]] = []
     effects: list[services.Effect] = []
-    accepted: OutboxMessage | None = None
-    table = sql.table(OutboxMessage)
-    mark_sending = (
-        f"UPDATE {table} SET status = 'sending', attempts = attempts + 1"
-        " WHERE id = %s AND status = 'claimed'"
-    )
-    mark_sent = (
-        f"UPDATE {table} SET status = 'sent', sent_at = %s, lease_until = NULL WHERE id = %s"
-    )
+    step = _Step(now)
     left = list(ready)
     paused: set[int | None] = set()
     try:
         while left and not stopping() and left[0][0].sender_id not in paused:
             row, decision = left.pop(0)
             message = outgoing(row, now)
-            with transaction.atomic(), db.cursor() as cursor:
-                if accepted is not None:
-                    cursor.execute(mark_sent, [sql.param(now), accepted.pk])
-                    accepted = None
-                cursor.execute(mark_sending, [row.pk])
-                if cursor.rowcount != 1:
-                    continue  # cancelled meanwhile (an answer, an unsubscribe came in)
+            if not step.next(row.pk):
+                continue  # cancelled meanwhile (an answer, an unsubscribe came in)
             row.attempts += 1
             result = transports.for_sender(row.sender).send(message)
             if result.outcome == "accepted":
-                accepted = row
+                step.accepted = row.pk
                 row.status, row.sent_at = OutboxMessage.Status.SENT, now
                 sent.append((row, decision))
                 continue
-            if accepted is not None:
-                with transaction.atomic(), db.cursor() as cursor:
-                    cursor.execute(mark_sent, [sql.param(now), accepted.pk])
-                accepted = None
+            step.next(None)
             effects += _record_failure(row, result, now)
             if row.status == OutboxMessage.Status.PENDING and row.last_error.endswith(
                 "sender_paused"
@@ -310,14 +296,54 @@ def _send(
                     (r, d) for r, d in left if r.sender_id in paused
                 ]
     finally:
-        if accepted is not None:
-            with transaction.atomic(), db.cursor() as cursor:
-                cursor.execute(mark_sent, [sql.param(now), accepted.pk])
+        step.next(None)
         for row, _ in left:  # stopped: the rest go back to the queue at once
             OutboxMessage.objects.filter(pk=row.pk, status=OutboxMessage.Status.CLAIMED).update(
                 status=OutboxMessage.Status.PENDING, lease_until=None, claimed_by=""
             )
     return sent, effects
+
+
+class _Step:
+    """The one durable step between two hand-overs: the message just accepted becomes
+    `sent` and the next one `sending`, in a single statement (its own transaction: one
+    round trip to the database per message)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = sql.param(now)
+        self.accepted: int | None = None
+        table = sql.table(OutboxMessage)
+        self.both = (
+            f"UPDATE {table} SET"
+            " status = CASE WHEN id = %s THEN 'sent' ELSE 'sending' END,"
+            " sent_at = CASE WHEN id = %s THEN %s ELSE sent_at END,"
+            " lease_until = CASE WHEN id = %s THEN NULL ELSE lease_until END,"
+            " attempts = CASE WHEN id = %s THEN attempts ELSE attempts + 1 END"
+            " WHERE id = %s OR (id = %s AND status = 'claimed')"
+        )
+        self.sending = (
+            f"UPDATE {table} SET status = 'sending', attempts = attempts + 1"
+            " WHERE id = %s AND status = 'claimed'"
+        )
+        self.sent = (
+            f"UPDATE {table} SET status = 'sent', sent_at = %s, lease_until = NULL WHERE id = %s"
+        )
+
+    def next(self, row_id: int | None) -> bool:
+        """Record the accepted message (if any) and mark `row_id` sending (if given).
+        False if `row_id` could not be marked: it was cancelled meanwhile."""
+        done, self.accepted = self.accepted, None
+        with db.cursor() as cursor:
+            if done is not None and row_id is not None:
+                cursor.execute(self.both, [done, done, self.now, done, done, done, row_id])
+                return cursor.rowcount == 2
+            if done is not None:
+                cursor.execute(self.sent, [self.now, done])
+                return False
+            if row_id is not None:
+                cursor.execute(self.sending, [row_id])
+                return cursor.rowcount == 1
+        return False
 
 
 def _record_failure(row: OutboxMessage, result: SendResult, now: datetime) -> list[services.Effect]:
