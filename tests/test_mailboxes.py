@@ -215,3 +215,44 @@ def test_without_a_sent_folder_uncertain_messages_wait_for_a_person(mailbox, org
     assert mailboxes.resolve_uncertain(thread.due_at) == {"sent": 0, "resend": 0, "undecided": 1}
     outbox.settle(row.pk, "resend", thread.due_at)
     assert OutboxMessage.objects.get(pk=row.pk).status == "pending"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_imap_idle_wakes_the_worker_as_soon_as_a_reply_arrives(imap, mailbox, lea):
+    import threading
+    import time
+
+    followup = Touchpoint.objects.get(candidate=lea, step=1)
+    now = followup.at + timedelta(hours=3)
+    worker = Worker(name="w", transport=MemoryTransport(), clock=lambda: now)
+    cycles = []
+    runner = threading.Thread(target=worker.run, args=(600, cycles.append))  # 10 minutes apart
+    runner.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (cycles and any(w.is_alive() for w in _watchers())) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        time.sleep(0.5)  # the watcher is idling
+        imap.deliver(
+            "claire@test.example",
+            f"From: lea@example.org\nTo: claire@test.example\nSubject: Re: suite\nMessage-ID: <reply-2@example.org>\nIn-Reply-To: {followup.message_id}\n\nOui, appelez-moi.\n".encode(),
+        )
+        deadline = time.monotonic() + 20
+        while len(cycles) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # A second cycle came long before the 10 minutes: IDLE woke the worker.
+        assert len(cycles) >= 2
+        assert sum(c.received for c in cycles) == 1
+        assert not Thread.objects.filter(candidate=lea, status="open").exists()
+    finally:
+        worker.stop()
+        runner.join(30)
+    assert not runner.is_alive()
+
+
+def _watchers():
+    import threading
+
+    return [t for t in threading.enumerate() if t.name.startswith("idle:")]

@@ -625,7 +625,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         worker.transport.close()
         return 0
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: worker.stopping.set())
+        signal.signal(sig, lambda *_: worker.stop())
     print(text["worker_started"].format(name=worker.name, interval=args.interval), flush=True)
     worker.run(args.interval, show)
     print(text["worker_stopped"], flush=True)

@@ -4,6 +4,8 @@ Each cycle: recover what a dead worker left (claimed rows go back, rows caught w
 sending become uncertain), write the sends that came due to the outbox, claim and
 deliver due outbox rows through one reused connection, then read the IMAP mailboxes.
 Several workers can share one PostgreSQL database: each outbox row goes to one of them.
+Between cycles the worker waits `--interval` seconds, or less when a mailbox watched with
+IMAP IDLE announces a new message.
 A SIGTERM lets the message in hand finish, then the loop ends.
 """
 
@@ -23,6 +25,7 @@ from django.db.models import Count
 from relance.followups import agenda, services
 from relance.followups.models import Thread
 from relance.messaging import mailboxes, outbox
+from relance.messaging.idle import Watchers
 from relance.messaging.models import OutboxMessage
 from relance.messaging.senders import Transports
 from relance.people.models import Organisation
@@ -55,6 +58,7 @@ class Worker:
         self.clock = clock
         self.batch = batch
         self.stopping = threading.Event()
+        self.wake = threading.Event()  # set by the IMAP IDLE watchers
 
     def cycle(self) -> Cycle:
         now = self.clock()  # one clock reading for the whole cycle
@@ -125,12 +129,23 @@ class Worker:
                     report.cancelled += n
 
     def run(self, interval: float, on_cycle: Callable[[Cycle], None]) -> None:
+        """Cycles every `interval` seconds — sooner when a mailbox watched with IMAP IDLE
+        announces a new message — until `stop()`."""
+        watchers = Watchers(self.wake, self.stopping)
         while not self.stopping.is_set():
+            self.wake.clear()
             try:
                 report = self.cycle()
+                watchers.refresh()
             except Exception:  # one bad cycle must not end the worker
                 log.exception("worker cycle failed")
                 report = Cycle()
             on_cycle(report)
-            self.stopping.wait(interval)
+            self.wake.wait(interval)
         self.transport.close()
+        watchers.join()
+
+    def stop(self) -> None:
+        """Finish the message in hand, then end `run` (a signal handler may call it)."""
+        self.stopping.set()
+        self.wake.set()
