@@ -41,3 +41,19 @@ def test_the_demo_is_the_same_twice_for_the_same_moment():
     assert [(e.at, e.type, e.candidate) for e in first.events] == [
         (e.at, e.type, e.candidate) for e in second.events
     ]
+
+
+def test_outside_office_hours_the_demo_takes_place_at_the_latest_working_afternoon():
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")
+
+    def at(*args):
+        return datetime(*args, tzinfo=paris)
+
+    wednesday_morning = at(2026, 11, 18, 10, 0)
+    assert demo.working_moment(wednesday_morning) == wednesday_morning
+    assert demo.working_moment(at(2026, 11, 22, 4, 29)) == at(2026, 11, 20, 16, 0)  # Sunday
+    assert demo.working_moment(at(2026, 11, 23, 7, 0)) == at(2026, 11, 20, 16, 0)  # Monday, early
+    assert demo.working_moment(at(2026, 11, 17, 20, 0)) == at(2026, 11, 17, 16, 0)  # evening
+    assert demo.working_moment(at(2026, 11, 11, 10, 0)) == at(2026, 11, 10, 16, 0)  # 11 November

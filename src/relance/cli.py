@@ -34,6 +34,8 @@ TEXT = {
         "demo_loaded": "Organisation de démonstration « {name} » : "
         "{candidates} candidats, {recruiters} recruteurs.",
         "demo_preparing": "Préparation de la base et de l'organisation de démonstration…",
+        "demo_moment": "Hors des heures de bureau : la démonstration se place au {moment} "
+        "(rien ne part en dehors des heures d'envoi ; --now pour choisir le moment).",
         "demo_mail": "Le worker vient d'envoyer {sent} e-mail(s) à un serveur SMTP local "
         "({waiting} attendent l'heure d'envoi) : les {kept} message(s) reçus sont dans {folder}",
         "demo_try": "Essayez : relance agenda --recruiter {email}   ·   relance simulate {example}",
@@ -97,6 +99,8 @@ TEXT = {
         "demo_loaded": "Demo organisation '{name}': "
         "{candidates} candidates, {recruiters} recruiters.",
         "demo_preparing": "Preparing the database and the demo organisation…",
+        "demo_moment": "Outside office hours: the demo takes place on {moment} "
+        "(nothing leaves outside sending hours; --now to choose the moment).",
         "demo_mail": "The worker just sent {sent} e-mail(s) to a local SMTP server "
         "({waiting} wait for sending hours): the {kept} message(s) it kept are in {folder}",
         "demo_try": "Try: relance agenda --recruiter {email}   ·   relance simulate {example}",
@@ -542,6 +546,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     lang = args.lang or default_language()
     text = TEXT[lang]
     console = _console()
+    if args.now is None and (moment := demo.working_moment(now)) != now:
+        from relance.engine import calendar
+        from relance.engine.reasons import format_moment
+
+        local = calendar.local(moment, demo.DEMO_ZONE)
+        console.print(text["demo_moment"].format(moment=format_moment(local, lang)))
+        now = moment
     with console.status(text["demo_preparing"]):
         migrate()
         org = demo.ensure(now, reset=args.reset)

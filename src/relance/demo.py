@@ -193,6 +193,25 @@ def send_due(now: datetime, folder: Path) -> tuple[Cycle, int]:
     return report, len(list(folder.glob("*.eml")))
 
 
+DEMO_ZONE, DEMO_COUNTRY = "Europe/Paris", "FR"
+WORKING_HOURS = (time(9, 0), time(18, 0))
+
+
+def working_moment(now: datetime) -> datetime:
+    """`now` during the agency's working hours (Paris); otherwise 16:00 of its latest
+    working day: a newcomer trying the demo at night or on a Sunday still sees e-mails
+    leave, since nothing is sent outside sending hours."""
+    if calendar.is_open(now, DEMO_ZONE, DEMO_COUNTRY, WORKING_HOURS):
+        return now
+    local = calendar.local(now, DEMO_ZONE)
+    day = local.date()
+    if local.time() < WORKING_HOURS[1]:
+        day -= timedelta(days=1)
+    while not calendar.is_working_day(day, DEMO_COUNTRY):
+        day -= timedelta(days=1)
+    return calendar.at_local(day, time(16, 0), DEMO_ZONE)
+
+
 def stats(org: Organisation) -> dict[str, int]:
     return {
         "candidates": Candidate.objects.of(org).count(),
