@@ -331,8 +331,7 @@ def save_decisions(threads: list[Thread]) -> None:
     fields = [Thread._meta.get_field(name) for name in STORED_FIELDS]
     assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     rows = [
-        [*(f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields), t.pk]
-        for t in threads
+        [*values, t.pk] for values, t in zip(sql.values_for(threads, fields), threads, strict=True)
     ]
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {sql.table(Thread)} SET {assignments} WHERE id = %s", rows)
