@@ -54,3 +54,47 @@ def recruiter(org):  # type: ignore[no-untyped-def]
     return Recruiter.objects.create_user(
         email="claire@test.example", first_name="Claire", last_name="Dubois", organisation=org
     )
+
+
+@pytest.fixture
+def smtp():  # type: ignore[no-untyped-def]
+    """A real SMTP server on a loopback port (aiosmtpd), able to misbehave on purpose."""
+    from tests.smtpserver import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def transport(smtp):  # type: ignore[no-untyped-def]
+    """Django's SMTP backend to that server, one reused connection."""
+    from django.core.mail import get_connection
+
+    from relance.messaging import outbox
+
+    connection = get_connection(
+        "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=smtp.port, timeout=5
+    )
+    t = outbox.DjangoTransport(connection)
+    yield t
+    t.close()
+
+
+def approach(org, recruiter, email: str = "lea@example.org", first_name: str = "Léa"):  # type: ignore[no-untyped-def]
+    """A candidate a recruiter wrote to by e-mail on Monday 2 March 2026 at 09:00 (Paris):
+    their first-message thread is open. Returns (candidate, thread)."""
+    from relance.engine import Channel, Situation
+    from relance.followups import services
+    from relance.followups.events import Event, EventType
+    from relance.followups.models import Thread
+    from relance.people.models import Candidate
+
+    at = paris(2026, 3, 2, 9, 0)
+    candidate = Candidate.objects.create(
+        organisation=org, first_name=first_name, last_name="Martin", email=email, created_at=at
+    )
+    event = Event(EventType.MESSAGE_SENT, at, candidate, recruiter=recruiter,
+                  channel=Channel.EMAIL, situation=Situation.FIRST_MESSAGE)  # fmt: skip
+    services.record_event(event, at)
+    return candidate, Thread.objects.get(candidate=candidate)

@@ -5,54 +5,18 @@ from datetime import timedelta
 from email.header import decode_header, make_header
 
 import pytest
-from django.core.mail import get_connection
 
-from relance.engine import Channel, Situation
+from relance.engine import Channel
 from relance.followups import services
 from relance.followups.events import Event, EventType
-from relance.followups.models import Thread, Touchpoint
+from relance.followups.models import Touchpoint
 from relance.messaging import outbox
 from relance.messaging.models import OutboxMessage
-from relance.people.models import Candidate
-from tests.conftest import paris
-from tests.smtpserver import SmtpServer
+from tests.conftest import approach, paris
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 T0 = paris(2026, 3, 2, 9, 0)
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def transport(smtp):
-    connection = get_connection(
-        "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=smtp.port, timeout=5
-    )
-    t = outbox.DjangoTransport(connection)
-    yield t
-    t.close()
-
-
-def approach(org, recruiter, email="lea@example.org"):
-    candidate = Candidate.objects.create(
-        organisation=org, first_name="Léa", last_name="Martin", email=email, created_at=T0
-    )
-    event = Event(
-        EventType.MESSAGE_SENT,
-        T0,
-        candidate,
-        recruiter=recruiter,
-        channel=Channel.EMAIL,
-        situation=Situation.FIRST_MESSAGE,
-    )
-    services.record_event(event, T0)
-    return candidate, Thread.objects.get(candidate=candidate)
 
 
 def deliver_due(transport, now):

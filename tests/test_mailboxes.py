@@ -7,17 +7,14 @@ from datetime import timedelta
 import pytest
 
 from relance import crypto
-from relance.engine import Channel, Situation
 from relance.followups import services
-from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 from relance.messaging import mailboxes
 from relance.messaging.models import InboundMessage, Mailbox
 from relance.messaging.outbox import MemoryTransport
-from relance.people.models import Candidate
 from relance.worker import Worker
 from tests import imapserver
-from tests.conftest import paris
+from tests.conftest import approach, paris
 
 T0 = paris(2026, 3, 2, 9, 0)
 
@@ -48,19 +45,7 @@ def mailbox(org, recruiter, imap):
 
 @pytest.fixture
 def lea(org, recruiter):
-    candidate = Candidate.objects.create(
-        organisation=org, first_name="Léa", email="lea@example.org", created_at=T0
-    )
-    event = Event(
-        EventType.MESSAGE_SENT,
-        T0,
-        candidate,
-        recruiter=recruiter,
-        channel=Channel.EMAIL,
-        situation=Situation.FIRST_MESSAGE,
-    )
-    services.record_event(event, T0)
-    thread = Thread.objects.get(candidate=candidate)
+    candidate, thread = approach(org, recruiter)
     services.perform_send(thread.pk, thread.due_at, MemoryTransport())
     return candidate
 
@@ -179,19 +164,7 @@ def test_uncertain_messages_are_settled_against_the_sent_folder(imap, mailbox, o
     Mailbox.objects.filter(pk=mailbox.pk).update(sent_folder="Sent")
     rows = []
     for name in ("anna", "bruno"):
-        candidate = Candidate.objects.create(
-            organisation=org, first_name=name, email=f"{name}@example.org", created_at=T0
-        )
-        event = Event(
-            EventType.MESSAGE_SENT,
-            T0,
-            candidate,
-            recruiter=recruiter,
-            channel=Channel.EMAIL,
-            situation=Situation.FIRST_MESSAGE,
-        )
-        services.record_event(event, T0)
-        thread = Thread.objects.get(candidate=candidate)
+        _, thread = approach(org, recruiter, email=f"{name}@example.org", first_name=name)
         row, _ = services.queue_send(thread.pk, thread.due_at)
         OutboxMessage.objects.filter(pk=row.pk).update(status="uncertain")
         rows.append(row)

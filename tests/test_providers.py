@@ -12,7 +12,8 @@ from relance.followups import services
 from relance.messaging import outbox
 from relance.messaging.models import OutboxMessage
 from relance.people.models import Candidate
-from tests.test_delivery import approach, deliver_due
+from tests.conftest import approach
+from tests.test_delivery import deliver_due
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

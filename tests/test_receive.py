@@ -4,15 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from relance.engine import Channel, Situation
 from relance.followups import services
-from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 from relance.messaging.models import InboundMessage
 from relance.messaging.outbox import MemoryTransport
 from relance.messaging.receive import receive
 from relance.people.models import Candidate
-from tests.conftest import paris
+from tests.conftest import approach, paris
 
 pytestmark = pytest.mark.django_db
 
@@ -22,23 +20,7 @@ T0 = paris(2026, 3, 2, 9, 0)
 @pytest.fixture
 def lea(org, recruiter):
     """Léa, approached by e-mail on Monday; the follow-up left on Wednesday."""
-    candidate = Candidate.objects.create(
-        organisation=org,
-        first_name="Léa",
-        last_name="Martin",
-        email="lea@example.org",
-        created_at=T0,
-    )
-    event = Event(
-        EventType.MESSAGE_SENT,
-        T0,
-        candidate,
-        recruiter=recruiter,
-        channel=Channel.EMAIL,
-        situation=Situation.FIRST_MESSAGE,
-    )
-    services.record_event(event, T0)
-    thread = Thread.objects.get(candidate=candidate)
+    candidate, thread = approach(org, recruiter)
     services.perform_send(thread.pk, thread.due_at, MemoryTransport())
     return candidate
 

@@ -5,34 +5,18 @@ that pauses the sender and alerts its recruiter without blaming the candidate.""
 from datetime import timedelta
 
 import pytest
-from django.core.mail import get_connection
 
 from relance import crypto
+from relance.followups import services
 from relance.followups.models import Thread
-from relance.messaging import outbox, senders
+from relance.messaging import senders
 from relance.messaging.models import Alert, OutboxMessage, Sender
 from relance.people.models import Candidate
+from tests.conftest import approach
 from tests.smtpserver import SmtpServer
-from tests.test_delivery import approach, deliver_due
+from tests.test_delivery import deliver_due
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def relay():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def transport(relay):
-    connection = get_connection(
-        "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=relay.port, timeout=5
-    )
-    t = outbox.DjangoTransport(connection)
-    yield t
-    t.close()
 
 
 def identity(org, recruiter, **fields):
@@ -46,18 +30,12 @@ def queue(org, recruiter, *emails):
     rows = []
     for email in emails:
         _, thread = approach(org, recruiter, email=email)
-        row, _ = outbox_row(thread)
+        row, _ = services.queue_send(thread.pk, thread.due_at)
         rows.append(row)
     return rows
 
 
-def outbox_row(thread):
-    from relance.followups import services
-
-    return services.queue_send(thread.pk, thread.due_at)
-
-
-def test_a_recruiters_own_server_and_identity_carry_the_message(org, recruiter, relay, transport):
+def test_a_recruiters_own_server_and_identity_carry_the_message(org, recruiter, smtp, transport):
     own = SmtpServer(logins={"claire@agence.example": "s3cret pass"}).start()
     try:
         identity(org, recruiter, host="127.0.0.1", port=own.port, security="none",
@@ -66,7 +44,7 @@ def test_a_recruiters_own_server_and_identity_carry_the_message(org, recruiter, 
         (row,) = queue(org, recruiter, "lea@example.org")
         deliver_due(senders.Transports(transport), row.due_at)
         assert len(own.received) == 1
-        assert relay.received == []  # not through the installation's relay
+        assert smtp.received == []  # not through the installation's relay
         assert own.logged_in == ["claire@agence.example"]
         message = own.received[0]
         assert message["From"] == "Claire Dubois <claire@agence.example>"
@@ -78,37 +56,37 @@ def test_a_recruiters_own_server_and_identity_carry_the_message(org, recruiter, 
 
 
 def test_without_an_identity_the_recruiter_sends_through_the_relay_under_their_name(
-    org, recruiter, relay, transport
+    org, recruiter, smtp, transport
 ):
     (row,) = queue(org, recruiter, "lea@example.org")
     deliver_due(transport, row.due_at)
-    assert relay.received[0]["From"] == "Claire Dubois <claire@test.example>"
+    assert smtp.received[0]["From"] == "Claire Dubois <claire@test.example>"
 
 
 def test_the_limit_per_minute_holds_the_rest_until_the_minute_has_passed(
-    org, recruiter, relay, transport
+    org, recruiter, smtp, transport
 ):
     identity(org, recruiter, per_minute=2)
     rows = queue(org, recruiter, "a@one.example", "b@two.example", "c@three.example")
     now = max(r.due_at for r in rows)
     deliver_due(transport, now)
-    assert len(relay.received) == 2
+    assert len(smtp.received) == 2
     held = OutboxMessage.objects.get(status="pending")
     assert held.last_error == "waiting: rate_limit_per_minute"
     assert held.due_at == now + timedelta(minutes=1)
     deliver_due(transport, now + timedelta(seconds=30))
-    assert len(relay.received) == 2  # still within the minute
+    assert len(smtp.received) == 2  # still within the minute
     deliver_due(transport, now + timedelta(minutes=1, seconds=1))
-    assert len(relay.received) == 3
+    assert len(smtp.received) == 3
 
 
 def test_the_limit_per_recipient_domain_spreads_messages_to_one_provider(
-    org, recruiter, relay, transport
+    org, recruiter, smtp, transport
 ):
     identity(org, recruiter, per_domain_per_minute=1)
     rows = queue(org, recruiter, "a@gmail.example", "b@gmail.example", "c@other.example")
     deliver_due(transport, max(r.due_at for r in rows))
-    assert sorted(m["To"] for m in relay.received) == ["a@gmail.example", "c@other.example"]
+    assert sorted(m["To"] for m in smtp.received) == ["a@gmail.example", "c@other.example"]
     held = OutboxMessage.objects.get(status="pending")
     assert (held.to_address, held.last_error) == (
         "b@gmail.example",
@@ -117,7 +95,7 @@ def test_the_limit_per_recipient_domain_spreads_messages_to_one_provider(
 
 
 def test_the_limit_per_day_waits_until_the_first_slot_of_the_day_frees(
-    org, recruiter, relay, transport
+    org, recruiter, smtp, transport
 ):
     identity(org, recruiter, per_day=1)
     rows = queue(org, recruiter, "a@one.example", "b@two.example")
@@ -128,24 +106,24 @@ def test_the_limit_per_day_waits_until_the_first_slot_of_the_day_frees(
     assert held.due_at == now + timedelta(days=1)
 
 
-def test_the_relay_has_limits_too_when_they_are_set(org, recruiter, relay, transport, settings):
+def test_the_relay_has_limits_too_when_they_are_set(org, recruiter, smtp, transport, settings):
     settings.RELANCE_SEND_PER_MINUTE = 1
     rows = queue(org, recruiter, "a@one.example", "b@two.example")
     deliver_due(transport, max(r.due_at for r in rows))
-    assert len(relay.received) == 1
+    assert len(smtp.received) == 1
 
 
 def test_a_policy_refusal_pauses_the_sender_and_alerts_without_blaming_the_candidate(
-    org, recruiter, relay, transport
+    org, recruiter, smtp, transport
 ):
     sender = identity(org, recruiter)
-    relay.faults.refuse["a@one.example"] = (
+    smtp.faults.refuse["a@one.example"] = (
         "550 5.7.1 Message rejected: sender reputation too low, see the postmaster page"
     )
     rows = queue(org, recruiter, "a@one.example", "b@two.example")
     now = max(r.due_at for r in rows)
     deliver_due(transport, now)
-    assert relay.received == []  # the second waits with the first: the sender is paused
+    assert smtp.received == []  # the second waits with the first: the sender is paused
     sender.refresh_from_db()
     assert sender.paused_at == now
     assert "5.7.1" in sender.paused_reason
@@ -159,14 +137,14 @@ def test_a_policy_refusal_pauses_the_sender_and_alerts_without_blaming_the_candi
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"pending"}
     # Later cycles leave them waiting while the sender is paused.
     deliver_due(transport, now + timedelta(hours=2))
-    assert relay.received == []
+    assert smtp.received == []
     # Once the set-up is fixed, a person resumes it: both leave at the next cycle.
-    del relay.faults.refuse["a@one.example"]
+    del smtp.faults.refuse["a@one.example"]
     later = now + timedelta(hours=3)
     assert senders.resume(sender, later) == 2
     assert Alert.objects.get().resolved_at == later
     deliver_due(transport, later)
-    assert sorted(m["To"] for m in relay.received) == ["a@one.example", "b@two.example"]
+    assert sorted(m["To"] for m in smtp.received) == ["a@one.example", "b@two.example"]
 
 
 def test_relance_sender_add_checks_the_login_lists_and_resumes(tmp_path):

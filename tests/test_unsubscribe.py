@@ -4,14 +4,11 @@ candidate's language, every thread stopped at once."""
 import pytest
 from django.test import Client
 
-from relance.engine import Channel, Situation
 from relance.followups import services
-from relance.followups.events import Event, EventType
 from relance.followups.models import Thread
 from relance.messaging import outbox, unsubscribe
 from relance.messaging.models import OutboxMessage
-from relance.people.models import Candidate
-from tests.conftest import paris
+from tests.conftest import approach, paris
 
 pytestmark = pytest.mark.django_db
 
@@ -20,19 +17,7 @@ T0 = paris(2026, 3, 2, 9, 0)
 
 @pytest.fixture
 def lea(org, recruiter):
-    candidate = Candidate.objects.create(
-        organisation=org, first_name="Léa", email="lea@example.org", language="fr", created_at=T0
-    )
-    event = Event(
-        EventType.MESSAGE_SENT,
-        T0,
-        candidate,
-        recruiter=recruiter,
-        channel=Channel.EMAIL,
-        situation=Situation.FIRST_MESSAGE,
-    )
-    services.record_event(event, T0)
-    return candidate
+    return approach(org, recruiter)[0]
 
 
 def test_every_automated_message_carries_the_one_click_headers(lea):

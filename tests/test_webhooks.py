@@ -11,7 +11,7 @@ from django.urls import clear_url_caches
 
 from relance.followups.models import Thread, Touchpoint
 from relance.messaging.models import InboundMessage
-from tests.test_delivery import approach
+from tests.conftest import approach
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -284,15 +284,9 @@ def _ensure_watch(
     )
 
 
-def store_decision(thread: Thread, decision: Decision, view: CandidateView) -> None:
-    """Write the engine's decision into the thread's indexed columns (only if it changed:
-    most events leave most threads as they were)."""
-    if apply_decision(thread, decision, view):
-        save_decisions([thread])
-
-
 def apply_decision(thread: Thread, decision: Decision, view: CandidateView) -> bool:
-    """Set the engine's decision on the thread's stored fields; True if any changed."""
+    """Set the engine's decision on the thread's stored fields; True if any changed (most
+    events leave most threads as they were: only the changed ones are written)."""
     before = [getattr(thread, name) for name in STORED_FIELDS]
     if decision.kind is DecisionKind.STOP:
         thread.status = Thread.Status.STOPPED

@@ -36,7 +36,6 @@ from relance.followups.recompute import (
     load_touches,
     organisation_policy,
     recompute_candidate,
-    store_decision,
     thread_view,
 )
 from relance.followups.steps import (
@@ -62,7 +61,6 @@ __all__ = [
     "queue_send",
     "recompute_candidate",
     "record_event",
-    "store_decision",
     "thread_view",
 ]
 

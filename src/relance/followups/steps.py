@@ -328,12 +328,5 @@ def decide_now(thread: Thread, now: datetime) -> Decision:
     return decide(thread_view(thread), view, touches, organisation_policy(candidate), now)
 
 
-def window_opening(thread: Thread, decision: Decision, now: datetime) -> datetime:
-    """`now` if the thread's due action may happen now, else the next opening of its window."""
-    candidate = thread.candidate
-    view = candidate_view(candidate, [])
-    return opening(decision, view, organisation_policy(candidate), now)
-
-
 def prepared_message(thread: Thread, now: datetime) -> compose.Rendered:
     return render_for(thread, decide_now(thread, now), now)

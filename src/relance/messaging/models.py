@@ -59,6 +59,14 @@ class InboundMessage(models.Model):
         constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="inbound_once")]
 
 
+class Security(models.TextChoices):
+    """How a connection to a mail server is secured."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    SSL = "ssl"
+
+
 class Sender(models.Model):
     """A recruiter's sending identity: the address candidates see, and optionally the
     recruiter's own SMTP server and login (the password encrypted at rest,
@@ -70,10 +78,7 @@ class Sender(models.Model):
     pauses it until a person resumes it; its recruiter is alerted.
     """
 
-    class Security(models.TextChoices):
-        NONE = "none"
-        STARTTLS = "starttls"
-        SSL = "ssl"
+    Security = Security
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     recruiter = models.OneToOneField(
@@ -207,10 +212,7 @@ class Mailbox(models.Model):
     (InboundMessage is unique by Message-ID).
     """
 
-    class Security(models.TextChoices):
-        NONE = "none"
-        STARTTLS = "starttls"
-        SSL = "ssl"
+    Security = Security
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     recruiter = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)

@@ -60,16 +60,16 @@ def _token(candidate_id: int, organisation_id: int) -> str:
 
 
 def link_for(candidate: Candidate) -> str:
-    return f"{settings.RELANCE_BASE_URL}/u/{token_for(candidate)}/"
+    return _link(candidate.pk, candidate.organisation_id)
 
 
-def headers_for(candidate: Candidate) -> dict[str, str]:
-    """The headers of RFC 2369 and RFC 8058 that mail clients turn into a button."""
-    return headers_for_ids(candidate.pk, candidate.organisation_id)
+def _link(candidate_id: int, organisation_id: int) -> str:
+    return f"{settings.RELANCE_BASE_URL}/u/{_token(candidate_id, organisation_id)}/"
 
 
 def headers_for_ids(candidate_id: int, organisation_id: int) -> dict[str, str]:
-    link = f"{settings.RELANCE_BASE_URL}/u/{_token(candidate_id, organisation_id)}/"
+    """The headers of RFC 2369 and RFC 8058 that mail clients turn into a button."""
+    link = _link(candidate_id, organisation_id)
     return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
