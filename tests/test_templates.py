@@ -7,9 +7,9 @@ import pytest
 
 from relance.engine import Channel, Policy, Situation
 from relance.engine.plans import plan_for
-from relance.engine.rules import similarity
 from relance.engine.types import CandidateView, ThreadView
-from relance.messaging.render import Source, TemplateProblem, builtin, render, undeclared, uses
+from relance.messaging.checks import check, step_of
+from relance.messaging.render import Source, TemplateProblem, builtin, render, undeclared
 
 LANGUAGES = ("fr", "en")
 NOW = datetime(2026, 3, 2, 9, tzinfo=timezone(timedelta(hours=1)))
@@ -89,25 +89,29 @@ def test_every_template_renders_with_and_without_optional_values(key):
 
 
 def test_follow_ups_refer_to_the_previous_message_and_differ_from_it():
+    """The editor's checks (messaging/checks.py) pass on every built-in template."""
     library = builtin()
     checked = 0
     for (name, language), source in library.items():
-        situation, step, channel = name.split(".")
-        if not step.isdigit() or int(step) < 1 or channel == "phone":
+        step = step_of(name)
+        if step is None or step[1] < 1 or step[2] == "phone":
             continue
-        assert uses(source, "previous"), (
-            f"{name} ({language}) does not refer to the previous message"
-        )
-        before = library.get((f"{situation}.{int(step) - 1}.{channel}", language))
-        if before is None:
-            continue
-        now_text = render(source, variables()).body
-        before_text = render(before, variables()).body
-        assert similarity(now_text, before_text) < 0.5, (
-            f"{name} ({language}) repeats the step before"
-        )
+        before = library.get((f"{step[0]}.{step[1] - 1}.{step[2]}", language))
+        assert check(source, before, variables()) == [], f"{name} ({language})"
         checked += 1
     assert checked >= 20
+
+
+def test_the_checks_catch_a_copy_of_the_step_before_and_a_follow_up_that_ignores_it():
+    library = builtin()
+    before = library[("first_message.0.email", "en")]
+    copy = Source("first_message.1.email", "en", before.subject, before.body)
+    codes = {p.code for p in check(copy, before, variables())}
+    assert codes == {"ignores_previous", "repeats_previous"}
+    unknown = Source("first_message.1.email", "en", "Re", "Hi {{ candidat.first_name }}")
+    assert [(p.code, p.blocking) for p in check(unknown, before, variables())] == [
+        ("unknown_variable", True)
+    ]
 
 
 def test_a_missing_variable_is_an_error_before_sending_never_a_blank():

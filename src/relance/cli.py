@@ -39,6 +39,13 @@ TEXT = {
         "demo_mail": "Le worker vient d'envoyer {sent} e-mail(s) à un serveur SMTP local "
         "({waiting} attendent l'heure d'envoi) : les {kept} message(s) reçus sont dans {folder}",
         "demo_try": "Essayez : relance agenda --recruiter {email}   ·   relance simulate {example}",
+        "demo_web": "L'application web tourne sur {url} — connectez-vous avec "
+        "{email} / {password}. "
+        "Un worker envoie en arrière-plan vers le serveur SMTP local (page « E-mails de démo »). "
+        "Ctrl-C pour arrêter.",
+        "web_started": "Relance sert l'application web sur {url} ({threads} fils). "
+        "Ctrl-C pour arrêter.",
+        "web_stopped": "Application web arrêtée.",
         "kinds": {"send": "envoi auto", "task": "à faire", "alert": "alerte", "stop": "arrêt"},
         "event": "événement",
         "timeline_title": "Simulation : {source} — {count} décision(s)",
@@ -104,6 +111,11 @@ TEXT = {
         "demo_mail": "The worker just sent {sent} e-mail(s) to a local SMTP server "
         "({waiting} wait for sending hours): the {kept} message(s) it kept are in {folder}",
         "demo_try": "Try: relance agenda --recruiter {email}   ·   relance simulate {example}",
+        "demo_web": "The web app runs at {url} — sign in as {email} / {password}. "
+        "A worker sends in the background to the local SMTP server (page 'Demo mail'). "
+        "Ctrl-C stops.",
+        "web_started": "Relance serves the web app at {url} ({threads} threads). Ctrl-C stops.",
+        "web_stopped": "Web app stopped.",
         "kinds": {"send": "auto-send", "task": "to do", "alert": "alert", "stop": "stop"},
         "event": "event",
         "timeline_title": "Simulation: {source} — {count} decision(s)",
@@ -199,7 +211,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--reset", action="store_true", help="delete the demo organisation and reload it"
     )
     demo.add_argument("--limit", type=int, default=20, help="rows of the agenda to show (20)")
+    demo.add_argument(
+        "--no-web", action="store_true", help="only print the agenda; do not start the web app"
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="the web app's address (127.0.0.1)")
+    demo.add_argument("--port", type=int, default=8000, help="the web app's port (8000; 0: any)")
     language(demo)
+
+    web = sub.add_parser("web", help="serve the web app (waitress; Ctrl-C or SIGTERM stops)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    web.add_argument("--port", type=int, default=8000, help="port (8000; 0: any free port)")
+    web.add_argument("--threads", type=int, default=8, help="request threads (8)")
+    language(web)
 
     agenda = sub.add_parser("agenda", help="what is due, in priority order, with the reason")
     agenda.add_argument("--org", help="organisation slug (needed when there are several)")
@@ -571,6 +594,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     console.print(
         text["demo_try"].format(email=demo.first_recruiter_email(org), example=demo.EXAMPLE_HINT)
     )
+    if args.no_web:
+        return 0
+    return demo.serve(org, now, folder, args.host, args.port, lambda url: console.print(
+        text["demo_web"].format(
+            url=url, email=demo.first_recruiter_email(org), password=demo.DEMO_PASSWORD
+        )
+    ))  # fmt: skip
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from relance.web import serve
+
+    if args.threads < 1 or not 0 <= args.port < 65536:
+        raise BadInput("--threads must be at least 1 and --port between 0 and 65535")
+    migrate()
+    text = TEXT[args.lang or default_language()]
+    srv = serve.server(args.host, args.port, args.threads)
+    print(text["web_started"].format(url=serve.address(srv), threads=args.threads), flush=True)
+    serve.run(srv)
+    print(text["web_stopped"], flush=True)
     return 0
 
 
@@ -616,15 +659,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         raise BadInput("--interval must be above 0 seconds and --batch at least 1")
     migrate()
     lang = args.lang or default_language()
-    clock = None
-    if args.now:
-        import time
+    from relance.clock import running_from
 
-        offset = parse_now(args.now).timestamp() - time.time()
-
-        def clock() -> datetime:
-            return datetime.fromtimestamp(time.time() + offset, tz=UTC)
-
+    clock = running_from(parse_now(args.now)) if args.now else None
     worker = Worker(name=args.name, batch=args.batch, **({"clock": clock} if clock else {}))
     text = TEXT[lang]
 
@@ -818,6 +855,7 @@ _COMMANDS = {
     "agenda": cmd_agenda,
     "simulate": cmd_simulate,
     "demo": cmd_demo,
+    "web": cmd_web,
     "inbound": cmd_inbound,
     "worker": cmd_worker,
     "mailbox": cmd_mailbox,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -174,7 +175,15 @@ def ensure(now: datetime, reset: bool = False) -> Organisation:
             existing.delete()
         scenario = generate(now)
         # The last two days are left undone: tasks for the agenda, e-mails for the worker.
-        return replay_and_keep(scenario, slug=SLUG, until=now - timedelta(days=2))
+        org = replay_and_keep(scenario, slug=SLUG, until=now - timedelta(days=2))
+        # Every demo recruiter signs in with the demo password; the first is an admin.
+        for number, recruiter in enumerate(
+            Recruiter.objects.filter(organisation=org).order_by("pk")
+        ):
+            recruiter.set_password(DEMO_PASSWORD)
+            recruiter.role = Recruiter.Role.ADMIN if number == 0 else Recruiter.Role.RECRUITER
+            recruiter.save(update_fields=["password", "role"])
+        return org
 
 
 def send_due(now: datetime, folder: Path) -> tuple[Cycle, int]:
@@ -194,6 +203,8 @@ def send_due(now: datetime, folder: Path) -> tuple[Cycle, int]:
 
 
 DEMO_ZONE, DEMO_COUNTRY = "Europe/Paris", "FR"
+# The demo's sign-in password: the demo serves on localhost only, with made-up people.
+DEMO_PASSWORD = "relance-demo"
 WORKING_HOURS = (time(9, 0), time(18, 0))
 
 
@@ -462,3 +473,44 @@ def _with(spec: CandidateSpec, **changes: object) -> CandidateSpec:
     from dataclasses import replace
 
     return replace(spec, **changes)  # type: ignore[arg-type]
+
+
+def serve(
+    org: Organisation,
+    now: datetime,
+    folder: Path,
+    host: str,
+    port: int,
+    announce: Callable[[str], None],
+) -> int:
+    """Serve the web app with a worker in the background that delivers to the local sink,
+    the clock starting at `now` and running on, until Ctrl-C or SIGTERM."""
+    import threading
+
+    from django.core.mail import get_connection
+
+    from relance import clock
+    from relance.web import serve as web
+
+    clock.start_at(now)
+    srv = web.server(host, port, threads=8)
+    with sink.running(folder) as smtp_port:
+        connection = get_connection(
+            "django.core.mail.backends.smtp.EmailBackend",
+            host="127.0.0.1",
+            port=smtp_port,
+            timeout=10,
+        )
+        worker = Worker(name="demo", transport=DjangoTransport(connection), clock=clock.now)
+        thread = threading.Thread(
+            target=worker.run, args=(DEMO_WORKER_SECONDS, lambda _: None), daemon=True
+        )
+        thread.start()
+        announce(web.address(srv))
+        web.run(srv, on_stop=worker.stop)
+        thread.join(timeout=30)
+    return 0
+
+
+# How often the demo's background worker sends what is due (and what "Send now" queued).
+DEMO_WORKER_SECONDS = 5.0

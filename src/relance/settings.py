@@ -25,19 +25,83 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "csp",
+    "axes",
     "relance.people",
     "relance.followups",
     "relance.messaging",
+    "relance.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "relance.web.middleware.organisation_time",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its own response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # throttles sign-in attempts first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed sign-ins from one address for one account lock that pair out for 15 minutes.
+AXES_FAILURE_LIMIT = config.env_int("RELANCE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = config.env_int("RELANCE_LOGIN_COOLOFF_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_VERBOSE = False
+
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:today"
+LOGOUT_REDIRECT_URL = "web:login"
+
+STATIC_URL = "/static/"
+# Every asset ships inside the package and is served by the app (no CDN): WhiteNoise
+# finds them where they are, so no collectstatic step is needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Content-Security-Policy: our own scripts, styles and images only; no inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# Production behind HTTPS (RELANCE_HTTPS=true): secure cookies, HSTS, redirect to HTTPS.
+HTTPS = config.env_bool("RELANCE_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("RELANCE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 
 ROOT_URLCONF = "relance.urls"
@@ -52,6 +116,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "relance.web.context.navigation",
             ]
         },
     }
@@ -71,6 +138,10 @@ TIME_ZONE = "UTC"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+
+# The web app's clock starts at this instant (ISO 8601) and runs on from there: the demo
+# sets it so that a newcomer at night still works a morning's agenda. Empty: real time.
+RELANCE_CLOCK_START = os.environ.get("RELANCE_CLOCK_START", "")
 
 # The address candidates' links point to (talent-pool and consent pages, unsubscribe).
 RELANCE_BASE_URL = os.environ.get("RELANCE_BASE_URL", "http://localhost:8000").rstrip("/")

@@ -1,12 +1,15 @@
 """Relance's addresses. The candidates' pages need no login: their signed link is the proof."""
 
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from relance.messaging import webhooks
 from relance.messaging.unsubscribe import unsubscribe
 
 urlpatterns = [
     path("u/<str:token>/", unsubscribe, name="unsubscribe"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("relance.web.urls")),
 ]
 if webhooks.enabled():  # a provider's inbound webhooks, behind their basic-auth secret
     urlpatterns.append(path("anymail/", include("anymail.urls")))

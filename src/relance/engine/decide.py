@@ -353,6 +353,12 @@ def _earliest_allowed(
 
     for _ in range(64):
         before = at
+        if thread.snoozed_until is not None:
+            moved(
+                "snoozed",
+                max(at, thread.snoozed_until),
+                {"until_at": _local_iso(thread.snoozed_until, tz)},
+            )
         if not_before is not None:
             moved("rejection_not_before", max(at, not_before), {"days": int(action.days)})
         if away is not None and away > at:

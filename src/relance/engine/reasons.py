@@ -41,6 +41,7 @@ DELAY_REASONS = (
     "pressure_cap",
     "out_of_office",
     "rejection_not_before",
+    "snoozed",
 )
 STOP_REASONS = (
     "replied",
@@ -53,6 +54,7 @@ STOP_REASONS = (
     "consent_missing",
     "plan_done",
     "no_channel",
+    "skipped",
 )
 OTHER_REASONS = ("acknowledgement", "sla_overdue", "near_duplicate", "one_voice")
 
@@ -154,6 +156,10 @@ _SENTENCES: dict[str, dict[str, str]] = {
         "après la candidature",
         "en": "Waiting: a rejection leaves no sooner than {days} days after the application",
     },
+    "snoozed": {
+        "fr": "En attente : reporté par le recruteur au {until_at}",
+        "en": "Waiting: put off by the recruiter until {until_at}",
+    },
     "replied": {
         "fr": "Arrêt : a répondu ({channel})",
         "en": "Stopped: they answered ({channel})",
@@ -193,6 +199,10 @@ _SENTENCES: dict[str, dict[str, str]] = {
     "no_channel": {
         "fr": "Arrêt : aucun moyen de le (la) contacter",
         "en": "Stopped: no way to contact them",
+    },
+    "skipped": {
+        "fr": "Arrêt : relance écartée par le recruteur ({why})",
+        "en": "Stopped: follow-up skipped by the recruiter ({why})",
     },
     "acknowledgement": {
         "fr": "Accusé de réception de la candidature, envoyé tout de suite",

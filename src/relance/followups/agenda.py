@@ -64,6 +64,8 @@ class Item:
     waiting: bool  # held back by a rule: shown because its deadline is near or past
     params: dict[str, Any]
     recruiter: str
+    source: str = ""
+    open: bool = True
 
     def why(self, language: str) -> str:
         """Why it is due; while a rule still holds it back, that rule."""
@@ -90,6 +92,36 @@ class Item:
         }
 
 
+def item_of(thread: Thread, now: datetime) -> Item:
+    """One thread as an agenda row, from the model (after an action changed it)."""
+    candidate = thread.candidate
+    application = thread.application
+    tz = candidate.timezone
+    due_at = thread.due_at or thread.stopped_at or now
+    return Item(
+        thread_id=thread.pk,
+        due_at=calendar.local(due_at, tz),
+        deadline_at=calendar.local(thread.deadline_at, tz) if thread.deadline_at else None,
+        overdue=thread.deadline_at is not None and thread.deadline_at <= now,
+        candidate_id=candidate.pk,
+        candidate=candidate.full_name,
+        stars=candidate.stars,
+        stage=application.stage if application is not None else "",
+        job=application.job.title if application is not None else "",
+        situation=thread.situation,
+        step=thread.next_step,
+        channel=thread.next_channel,
+        kind=thread.next_kind,
+        reason=thread.reason,
+        delay=thread.delay_reason,
+        waiting=thread.status == Thread.Status.OPEN and due_at > now,
+        params=dict(thread.reason_params),
+        recruiter=thread.recruiter.email if thread.recruiter is not None else "",
+        source=candidate.source,
+        open=thread.status == Thread.Status.OPEN,
+    )
+
+
 def items(
     organisation: Organisation,
     until: datetime,
@@ -107,7 +139,7 @@ def items(
     out = []
     for row in rows:
         (pk, due_at, deadline_at, candidate_id, first, last, stars, tz, stage, job, situation,
-         step, channel, kind, reason, delay, params_json, email) = row  # fmt: skip
+         step, channel, kind, reason, delay, params_json, email, source) = row  # fmt: skip
         due_at = sql.moment(due_at)
         deadline_at = sql.moment(deadline_at) if deadline_at is not None else None
         out.append(
@@ -130,6 +162,7 @@ def items(
                 waiting=due_at > now,
                 params=json.loads(params_json) if isinstance(params_json, str) else params_json,
                 recruiter=email or "",
+                source=source,
             )
         )
     return out
@@ -162,7 +195,7 @@ def items_sql(
     query = f"""
         SELECT t.id, t.due_at, t.deadline_at, c.id, c.first_name, c.last_name, c.stars,
                c.timezone, a.stage, j.title, t.situation, t.next_step, t.next_channel,
-               t.next_kind, t.reason, t.delay_reason, t.reason_params, r.email
+               t.next_kind, t.reason, t.delay_reason, t.reason_params, r.email, c.source
         FROM (
             SELECT id, priority FROM {tables["thread"]}
             WHERE status = 'open' AND organisation_id = %s {by_recruiter}

@@ -56,6 +56,8 @@ class Touchpoint(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["candidate", "at"]),
+            # What was done today, on the agenda page: a day of one organisation.
+            models.Index(fields=["organisation", "at"], name="touchpoint_org_at"),
             models.Index(
                 fields=["organisation", "message_id"],
                 name="touchpoint_message_id",
@@ -87,6 +89,8 @@ class Thread(models.Model):
     late_stage = models.BooleanField(default=False)
     trigger = models.CharField(max_length=24, blank=True)
     held_action = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A recruiter put the next action off until then (snooze): the engine waits for it.
+    snoozed_until = models.DateTimeField(null=True, blank=True)
 
     # The stored decision.
     next_kind = models.CharField(

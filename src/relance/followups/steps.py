@@ -18,6 +18,7 @@ from relance.engine import (
     DecisionKind,
     Direction,
     Policy,
+    Situation,
     Touch,
     TouchKind,
     decide,
@@ -29,6 +30,7 @@ from relance.followups.models import Thread, Touchpoint
 from relance.followups.recompute import (
     LOOKBACK,
     Effect,
+    apply_decision,
     candidate_view,
     candidate_views,
     effect,
@@ -37,6 +39,7 @@ from relance.followups.recompute import (
     organisation_policy,
     recompute_candidate,
     recompute_candidates,
+    save_decisions,
     thread_view,
 )
 from relance.followups.timeline import record_step, render_for
@@ -330,3 +333,46 @@ def decide_now(thread: Thread, now: datetime) -> Decision:
 
 def prepared_message(thread: Thread, now: datetime) -> compose.Rendered:
     return render_for(thread, decide_now(thread, now), now)
+
+
+def snooze(thread_id: int, now: datetime, until: datetime, recruiter: Recruiter | None) -> None:
+    """Put the thread's next action off until `until` (a recruiter's "not today"): the
+    engine holds it back with the reason `snoozed`; every other rule still applies after."""
+    if until <= now:
+        raise NotDue(f"thread {thread_id}: a snooze must end in the future")
+    with transaction.atomic():
+        thread = locked_thread(thread_id)
+        thread.snoozed_until = until
+        thread.save(update_fields=["snoozed_until"])
+        recompute_candidate(thread.candidate, now)
+
+
+def skip(thread_id: int, now: datetime, why: str, recruiter: Recruiter | None) -> Effect:
+    """End the thread on a recruiter's decision, with their reason, written on the
+    candidate's timeline. Nothing more of this thread is sent or asked."""
+    why = why.strip()
+    if not why:
+        raise NotDue(f"thread {thread_id}: skipping a follow-up needs a reason")
+    with transaction.atomic():
+        thread = locked_thread(thread_id)
+        Touchpoint.objects.create(
+            organisation_id=thread.organisation_id,
+            candidate=thread.candidate,
+            recruiter=recruiter,
+            thread=None,
+            application=thread.application,
+            at=now,
+            kind=TouchKind.NOTE,
+            body=why,
+            reason="skipped",
+        )
+        stop = Decision(
+            kind=DecisionKind.STOP,
+            at=now,
+            situation=Situation(thread.situation),
+            reason="skipped",
+            params={"why": why[:200]},
+        )
+        apply_decision(thread, stop, candidate_view(thread.candidate, []))
+        save_decisions([thread])
+        return effect("stop", thread, stop, now)

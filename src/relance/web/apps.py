@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.conf import settings
+
+
+class WebConfig(AppConfig):
+    name = "relance.web"
+    label = "web"
+
+    def ready(self) -> None:
+        from relance import clock
+
+        if settings.RELANCE_CLOCK_START:
+            clock.start_at(clock.parse_start(settings.RELANCE_CLOCK_START, "RELANCE_CLOCK_START"))

@@ -1,0 +1,32 @@
+"""The web app's addresses (see docs/web.md)."""
+
+from django.urls import path
+
+from relance.web.views import account, candidates, demo, jobs, settings, templates, today
+
+app_name = "web"
+
+urlpatterns = [
+    path("", today.today, name="today"),
+    path("login/", account.login, name="login"),
+    path("logout/", account.logout, name="logout"),
+    path("join/<uidb64>/<token>/", account.join, name="join"),
+    path("threads/<int:pk>/message/", today.message, name="thread_message"),
+    path("threads/<int:pk>/<str:action>/", today.act, name="thread_act"),
+    path("candidates/", candidates.candidates, name="candidates"),
+    path("candidates/<int:pk>/", candidates.candidate, name="candidate"),
+    path("candidates/<int:pk>/<str:action>/", candidates.candidate_act, name="candidate_act"),
+    path("jobs/", jobs.jobs, name="jobs"),
+    path("jobs/<int:pk>/", jobs.job, name="job"),
+    path("templates/", templates.templates, name="templates"),
+    path("templates/<str:name>/<str:language>/", templates.template, name="template"),
+    path(
+        "templates/<str:name>/<str:language>/preview/", templates.preview, name="template_preview"
+    ),
+    path("templates/<str:name>/<str:language>/reset/", templates.reset, name="template_reset"),
+    path("settings/", settings.settings_page, name="settings"),
+    path("settings/policy/", settings.save_policy, name="settings_policy"),
+    path("settings/identity/", settings.save_identity, name="settings_identity"),
+    path("settings/invite/", settings.invite, name="settings_invite"),
+    path("demo/mail/", demo.demo_mail, name="demo_mail"),
+]

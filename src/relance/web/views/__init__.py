@@ -1,0 +1,1 @@
+"""The pages. Each module is thin: it reads the request, calls a service, renders."""

@@ -1,0 +1,281 @@
+"""The candidate list (search and filters, keyset pagination) and the candidate page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from relance import clock
+from relance.engine import CallOutcome, Channel, Situation, Stage
+from relance.errors import InputError
+from relance.followups.events import Event, EventType
+from relance.followups.models import Thread, Touchpoint
+from relance.followups.services import OneVoiceConflict, record_event
+from relance.people.models import Application, Candidate, Consent, Job, Recruiter
+from relance.web import labels, scope
+
+PAGE = 50
+LIST_COLUMNS = (
+    "pk", "first_name", "last_name", "email", "stars", "source", "tags", "last_contact_at",
+    "owner__first_name", "owner__last_name", "owner__email",
+)  # fmt: skip
+TIMELINE = 200
+
+
+@require_GET
+@scope.recruiter_page
+def candidates(request: HttpRequest) -> HttpResponse:
+    """A page of candidates, newest first. Pages follow the last id shown (keyset), so the
+    cost of a page does not grow with the table; nothing counts every row."""
+    org = scope.organisation(request)
+    filters = Filters.read(request.GET)
+    if filters.problem:
+        return HttpResponseBadRequest(filters.problem)
+    rows = filters.apply(Candidate.objects.of(org), clock.now())
+    after = request.GET.get("after", "")
+    if after.isdigit():
+        rows = rows.filter(pk__lt=int(after))
+    shown = rows.order_by("-pk").select_related("owner").only(*LIST_COLUMNS)
+    page = list(shown[: PAGE + 1])
+    more = len(page) > PAGE
+    page = page[:PAGE]
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "web/candidates.html",
+        {
+            "page": page,
+            "next_after": page[-1].pk if more and page else None,
+            "filters": filters,
+            "query": query.urlencode(),
+            "owners": Recruiter.objects.filter(organisation=org).order_by("first_name", "email"),
+            "stages": labels.STAGES,
+            "sources": labels.SOURCES,
+            "purposes": labels.PURPOSES,
+        },
+    )
+
+
+class Filters:
+    """The list's filters, read from the query string; a bad value is named, not ignored."""
+
+    def __init__(self) -> None:
+        self.q = self.stage = self.source = self.tag = self.consent = self.contact = ""
+        self.stars = self.owner = 0
+        self.problem = ""
+
+    @classmethod
+    def read(cls, get: Any) -> Filters:
+        f = cls()
+        f.q = get.get("q", "").strip()[:100]
+        f.stage = get.get("stage", "")
+        f.source = get.get("source", "")
+        f.tag = get.get("tag", "").strip()[:60]
+        f.consent = get.get("consent", "")
+        f.contact = get.get("contact", "")
+        for name in ("stars", "owner"):
+            raw = get.get(name, "")
+            if raw and not raw.isdigit():
+                f.problem = f"{name}={raw!r}: expected a whole number"
+            setattr(f, name, int(raw) if raw.isdigit() else 0)
+        if f.stage and f.stage not in labels.STAGES:
+            f.problem = f"stage={f.stage!r}: expected one of {', '.join(labels.STAGES)}"
+        if f.source and f.source not in labels.SOURCES:
+            f.problem = f"source={f.source!r}: expected one of {', '.join(labels.SOURCES)}"
+        if f.consent and f.consent not in labels.PURPOSES:
+            f.problem = f"consent={f.consent!r}: expected one of {', '.join(labels.PURPOSES)}"
+        if f.contact and f.contact not in CONTACT_FILTERS:
+            f.problem = f"contact={f.contact!r}: expected one of {', '.join(CONTACT_FILTERS)}"
+        return f
+
+    def apply(self, rows: QuerySet[Candidate], now: Any) -> QuerySet[Candidate]:
+        if self.q:
+            words = Q()
+            for word in self.q.split()[:4]:
+                words &= (
+                    Q(last_name__istartswith=word)
+                    | Q(first_name__istartswith=word)
+                    | Q(email__istartswith=word)
+                )
+            rows = rows.filter(words)
+        if self.stage:
+            rows = rows.filter(
+                Exists(Application.objects.filter(candidate=OuterRef("pk"), stage=self.stage))
+            )
+        if self.source:
+            rows = rows.filter(source=self.source)
+        if self.stars:
+            rows = rows.filter(stars__gte=self.stars)
+        if self.owner:
+            rows = rows.filter(owner_id=self.owner)
+        if self.tag:
+            # Tags are a JSON list; its text holds each tag in quotes on every database.
+            rows = rows.filter(tags__icontains=f'"{self.tag}"')
+        if self.consent:
+            rows = rows.filter(
+                Exists(
+                    Consent.objects.filter(
+                        candidate=OuterRef("pk"), purpose=self.consent, withdrawn_at__isnull=True
+                    )
+                )
+            )
+        if self.contact == "never":
+            rows = rows.filter(last_contact_at__isnull=True)
+        elif self.contact:
+            days = CONTACT_FILTERS[self.contact]
+            rows = rows.filter(last_contact_at__lt=now - timedelta(days=days))
+        return rows
+
+
+CONTACT_FILTERS = {"30": 30, "90": 90, "180": 180, "never": 0}
+
+
+@require_GET
+@scope.recruiter_page
+def candidate(request: HttpRequest, pk: int) -> HttpResponse:
+    person = scope.candidate(request, pk)
+    org = scope.organisation(request)
+    threads = list(
+        Thread.objects.filter(candidate=person)
+        .select_related("recruiter", "application__job")
+        .order_by("-status", "attention_at", "-stopped_at")[:30]
+    )  # "open" sorts after "stopped": -status puts open threads first
+    timeline = list(
+        Touchpoint.objects.filter(candidate=person)
+        .select_related("recruiter")
+        .order_by("-at", "-pk")[:TIMELINE]
+    )
+    applications = list(
+        Application.objects.filter(candidate=person)
+        .select_related("job")
+        .order_by("-stage_changed_at")
+    )
+    consents = list(Consent.objects.filter(candidate=person).order_by("-given_at"))
+    others = {t.recruiter_id for t in threads if t.status == Thread.Status.OPEN} - {
+        request.user.pk,
+        None,
+    }
+    return render(
+        request,
+        "web/candidate.html",
+        {
+            "person": person,
+            "threads": threads,
+            "timeline": timeline,
+            "applications": applications,
+            "consents": consents,
+            "jobs": Job.objects.of(org).filter(status=Job.Status.OPEN).order_by("title")[:200],
+            "stages": labels.STAGES,
+            "startable": STARTABLE,
+            "channels": labels.CHANNELS,
+            "outcomes": labels.CALL_OUTCOMES,
+            "other_voices": bool(others),
+            "confirm": request.GET.get("confirm") == "1",
+        },
+    )
+
+
+# What a recruiter can start from the candidate page, and the event that starts it.
+STARTABLE = {
+    Situation.FIRST_MESSAGE.value: (Channel.EMAIL, Channel.LINKEDIN, Channel.SMS),
+    Situation.LINKEDIN_INVITATION.value: (Channel.LINKEDIN,),
+    Situation.CV_DATABASE.value: (Channel.PHONE,),
+    Situation.KEEP_IN_TOUCH.value: (Channel.EMAIL, Channel.LINKEDIN, Channel.SMS),
+}
+
+
+@require_POST
+@scope.recruiter_page
+def candidate_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """An action from the candidate page: each becomes one event for the services."""
+    person = scope.candidate(request, pk)
+    now = clock.now()
+    user = scope.me(request)
+    post = request.POST
+    job = None
+    if post.get("job"):
+        if not post["job"].isdigit():
+            return HttpResponseBadRequest(f"job={post['job']!r}: expected a job id")
+        job = scope.job(request, int(post["job"]))
+    event = Event(type=EventType.NOTE, at=now, candidate=person, recruiter=user, job=job)
+    if action == "start":
+        situation = post.get("situation", "")
+        channels = STARTABLE.get(situation)
+        channel = post.get("channel", "")
+        if channels is None or channel not in channels:
+            return HttpResponseBadRequest(
+                f"situation={situation!r}, channel={channel!r}: expected one of "
+                + "; ".join(f"{s}: {', '.join(c)}" for s, c in STARTABLE.items())
+            )
+        event.situation = Situation(situation)
+        event.channel = Channel(channel)
+        event.confirmed = post.get("confirmed") == "1"
+        if situation == Situation.LINKEDIN_INVITATION:
+            event.type = EventType.INVITATION_ACCEPTED
+        elif situation == Situation.CV_DATABASE:
+            event.type, event.outcome = EventType.CALL, CallOutcome.NO_ANSWER
+        else:
+            event.type = EventType.MESSAGE_SENT
+        done = _("Follow-up started.")
+    elif action == "stage":
+        stage = post.get("stage", "")
+        if stage not in labels.STAGES or job is None:
+            return HttpResponseBadRequest("a stage change needs a job and a known stage")
+        event.type, event.outcome = EventType.STAGE_CHANGED, Stage(stage)
+        done = _("Stage changed.")
+    elif action == "note":
+        event.body = post.get("body", "").strip()[:5000]
+        if not event.body:
+            messages.error(request, _("The note is empty."))
+            return redirect("web:candidate", pk=person.pk)
+        done = _("Note added.")
+    elif action == "call":
+        outcome = post.get("outcome", "")
+        if outcome not in labels.CALL_OUTCOMES:
+            return HttpResponseBadRequest(
+                f"outcome={outcome!r}: expected one of {', '.join(labels.CALL_OUTCOMES)}"
+            )
+        event.type, event.outcome = EventType.CALL, outcome
+        event.direction = "in" if post.get("direction") == "in" else "out"
+        done = _("Call logged.")
+    elif action == "reply":
+        event.type, event.channel = (
+            EventType.REPLY_RECEIVED,
+            Channel(post.get("channel") or "email"),
+        )
+        event.body = post.get("body", "").strip()[:5000]
+        done = _("Answer logged: every follow-up chasing an answer stops.")
+    elif action == "do_not_contact":
+        if post.get("sure") != "1":
+            return HttpResponseBadRequest("confirm with sure=1")
+        event.type = EventType.DO_NOT_CONTACT
+        done = _("Marked “do not contact”: every follow-up stops, for every recruiter.")
+    else:
+        return HttpResponseBadRequest(f"unknown action {action!r}")
+    try:
+        record_event(event, now)
+    except OneVoiceConflict as conflict:
+        names = ", ".join(str(r) for r in conflict.others)
+        messages.warning(
+            request,
+            _(
+                "%(names)s already follows this person up. "
+                "Confirm to start a follow-up of your own anyway."
+            )
+            % {"names": names},
+        )
+        return redirect(reverse("web:candidate", args=[person.pk]) + "?confirm=1#start")
+    except (InputError, ValueError) as problem:
+        messages.error(request, _("Not done: %(why)s") % {"why": problem})
+        return redirect("web:candidate", pk=person.pk)
+    messages.success(request, done)
+    return redirect("web:candidate", pk=person.pk)

@@ -1,0 +1,159 @@
+"""Today: what is due for me (or my team), and one-click actions on each row."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from relance import clock
+from relance.engine import CallOutcome, calendar
+from relance.engine.reasons import sentence
+from relance.followups import agenda
+from relance.followups.models import Thread, Touchpoint
+from relance.followups.services import NotDue, complete_task, prepared_message, queue_send
+from relance.followups.steps import skip, snooze
+from relance.messaging.compose import TemplateProblem
+from relance.messaging.models import Alert
+from relance.messaging.senders import alert_text
+from relance.people.models import Organisation, Recruiter
+from relance.web import labels, scope
+from relance.web.templatetags.relance import _lang
+
+LIMIT = 100
+
+
+@require_GET
+@scope.recruiter_page
+def today(request: HttpRequest) -> HttpResponse:
+    now = clock.now()
+    org, user = scope.organisation(request), scope.me(request)
+    team = request.GET.get("team") == "1"
+    recruiter = None if team else user
+    rows = agenda.items(org, end_of_day(now, org), now, recruiter, limit=LIMIT)
+    groups = [
+        ("overdue", _("Late: a deadline has passed"), [i for i in rows if i.overdue]),
+        ("due", _("To do now"), [i for i in rows if not i.overdue and not i.waiting]),
+        (
+            "later",
+            _("Later today, or held back by a rule"),
+            [i for i in rows if not i.overdue and i.waiting],
+        ),
+    ]
+    alerts = [
+        alert_text(a, _lang())
+        for a in Alert.objects.of(org).filter(recruiter=user, resolved_at=None).order_by("pk")[:5]
+    ]
+    return render(
+        request,
+        "web/today.html",
+        {
+            "groups": groups,
+            "team": team,
+            "due_count": agenda.count_due(org, now, recruiter),
+            "done_count": done_today(org, recruiter, now),
+            "alerts": alerts,
+            "now": now,
+            "shown": len(rows),
+            "limit": LIMIT,
+        },
+    )
+
+
+def end_of_day(now: datetime, org: Organisation) -> datetime:
+    day = calendar.local(now, org.timezone).date()
+    return max(now, calendar.at_local(day, time(23, 59), org.timezone))
+
+
+def done_today(org: Organisation, recruiter: Recruiter | None, now: datetime) -> int:
+    """Steps of follow-ups done since midnight (the organisation's), by hand or sent."""
+    start = calendar.at_local(calendar.local(now, org.timezone).date(), time(0), org.timezone)
+    rows = Touchpoint.objects.filter(
+        organisation=org, at__gte=start, at__lte=now, thread__isnull=False, direction="out"
+    )
+    if recruiter is not None:
+        rows = rows.filter(recruiter=recruiter)
+    return rows.count()
+
+
+@require_GET
+@scope.recruiter_page
+def message(request: HttpRequest, pk: int) -> HttpResponse:
+    """The prepared message of a thread's next step (loaded when a row is opened)."""
+    thread = scope.thread(request, pk)
+    problem, rendered = "", None
+    if thread.status == Thread.Status.OPEN and thread.next_template:
+        try:
+            rendered = prepared_message(thread, clock.now())
+        except TemplateProblem as error:
+            problem = str(error)
+    return render(
+        request,
+        "web/partials/message.html",
+        {"thread": thread, "rendered": rendered, "problem": problem},
+    )
+
+
+ACTIONS = ("send", "done", "call", "snooze", "skip")
+
+
+@require_POST
+@scope.recruiter_page
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One click on an agenda row. Every action takes the decision again under the
+    candidate's lock, so what a rule holds back is refused with its reason."""
+    now = clock.now()
+    thread = scope.thread(request, pk)
+    user = scope.me(request)
+    done, error = "", ""
+    try:
+        if action == "send":
+            row, _effects = queue_send(thread.pk, now)
+            if row is None:  # nearly identical to a message already received: rewrite it
+                raise NotDue("near_duplicate")
+            done = _("Queued: the e-mail leaves with the next worker cycle.")
+        elif action in ("done", "call"):
+            outcome = request.POST.get("outcome", CallOutcome.NO_ANSWER)
+            if action == "call" and outcome not in labels.CALL_OUTCOMES:
+                return HttpResponseBadRequest(f"unknown call outcome {outcome!r}")
+            complete_task(thread.pk, now, outcome=outcome, recruiter=user)
+            done = (
+                _("Call logged: %(outcome)s.") % {"outcome": labels.CALL_OUTCOMES[outcome]}
+                if action == "call"
+                else _("Marked as done.")
+            )
+        elif action == "snooze":
+            days = (
+                int(request.POST.get("days", "1")) if request.POST.get("days", "1").isdigit() else 0
+            )
+            if days not in labels.SNOOZES:
+                return HttpResponseBadRequest(f"unknown snooze {days!r}: 1, 3 or 7 days")
+            snooze(thread.pk, now, now + timedelta(days=days), user)
+            done = _("Put off: %(when)s.") % {"when": labels.SNOOZES[days]}
+        elif action == "skip":
+            code = request.POST.get("why", "")
+            text = request.POST.get("note", "").strip()
+            if code not in labels.SKIP_REASONS:
+                return HttpResponseBadRequest(f"unknown reason {code!r}")
+            skip(thread.pk, now, text or str(labels.SKIP_REASONS[code]), user)
+            done = _("Skipped: this follow-up is over.")
+        else:
+            return HttpResponseBadRequest(f"unknown action {action!r}")
+    except NotDue:
+        # Not due any more (a rule holds it back, the thread ended): say why, as stored.
+        fresh = scope.thread(request, pk)
+        code = fresh.delay_reason or fresh.reason
+        error = _("Not done: %(why)s") % {"why": sentence(code, _lang(), fresh.reason_params)}
+    thread = scope.thread(request, pk)
+    if not request.htmx:
+        messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error or done)
+        return redirect(request.POST.get("next") or "web:today")
+    return render(
+        request,
+        "web/partials/agenda_row.html",
+        {"item": agenda.item_of(thread, now), "done": done, "error": error, "acted": True},
+    )
