@@ -34,7 +34,9 @@ def relance(
 
 
 def test_the_quick_start_demo_creates_the_database_and_prints_an_agenda(tmp_path):
-    done = relance("demo", "--now", "2026-11-20T10:00:00+01:00", "--lang", "en", data_dir=tmp_path)
+    done = relance(
+        "demo", "--now", "2026-11-20T10:00:00+01:00", "--lang", "en", "--no-web", data_dir=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert "Demo organisation" in done.stdout
     # A worker cycle sent what was due through SMTP, to a local sink keeping .eml files.
@@ -60,7 +62,7 @@ def test_the_quick_start_demo_creates_the_database_and_prints_an_agenda(tmp_path
     assert {row["recruiter"] for row in rows} == {"claire@agence-demo.example"}
     assert all(row["why"] for row in rows)
     # Running the demo again keeps the same organisation.
-    again = relance("demo", "--now", "2026-11-20T10:00:00+01:00", data_dir=tmp_path)
+    again = relance("demo", "--now", "2026-11-20T10:00:00+01:00", "--no-web", data_dir=tmp_path)
     assert again.returncode == 0, again.stderr
     # A mail server pipes a candidate's answer in: recorded once, and only once.
     from relance import demo

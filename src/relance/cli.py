@@ -215,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-web", action="store_true", help="only print the agenda; do not start the web app"
     )
     demo.add_argument("--host", default="127.0.0.1", help="the web app's address (127.0.0.1)")
+    demo.add_argument(
+        "--worker-interval",
+        type=float,
+        default=5.0,
+        help="seconds between the background worker's cycles (5)",
+    )
     demo.add_argument("--port", type=int, default=8000, help="the web app's port (8000; 0: any)")
     language(demo)
 
@@ -596,7 +602,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     if args.no_web:
         return 0
-    return demo.serve(org, now, folder, args.host, args.port, lambda url: console.print(
+    if args.worker_interval <= 0 or not 0 <= args.port < 65536:
+        raise BadInput("--worker-interval must be above 0 and --port between 0 and 65535")
+    serving = demo.Serving(args.host, args.port, args.worker_interval)
+    return demo.serve(org, now, folder, serving, lambda url: console.print(
         text["demo_web"].format(
             url=url, email=demo.first_recruiter_email(org), password=demo.DEMO_PASSWORD
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -479,8 +480,7 @@ def serve(
     org: Organisation,
     now: datetime,
     folder: Path,
-    host: str,
-    port: int,
+    serving: Serving,
     announce: Callable[[str], None],
 ) -> int:
     """Serve the web app with a worker in the background that delivers to the local sink,
@@ -493,7 +493,7 @@ def serve(
     from relance.web import serve as web
 
     clock.start_at(now)
-    srv = web.server(host, port, threads=8)
+    srv = web.server(serving.host, serving.port, threads=8)
     with sink.running(folder) as smtp_port:
         connection = get_connection(
             "django.core.mail.backends.smtp.EmailBackend",
@@ -503,7 +503,7 @@ def serve(
         )
         worker = Worker(name="demo", transport=DjangoTransport(connection), clock=clock.now)
         thread = threading.Thread(
-            target=worker.run, args=(DEMO_WORKER_SECONDS, lambda _: None), daemon=True
+            target=worker.run, args=(serving.worker_interval, lambda _: None), daemon=True
         )
         thread.start()
         announce(web.address(srv))
@@ -512,5 +512,8 @@ def serve(
     return 0
 
 
-# How often the demo's background worker sends what is due (and what "Send now" queued).
-DEMO_WORKER_SECONDS = 5.0
+@dataclass(frozen=True)
+class Serving:
+    host: str
+    port: int  # 0: any free port
+    worker_interval: float  # seconds between the background worker's cycles

@@ -130,8 +130,10 @@ class Worker:
 
     def run(self, interval: float, on_cycle: Callable[[Cycle], None]) -> None:
         """Cycles every `interval` seconds — sooner when a mailbox watched with IMAP IDLE
-        announces a new message — until `stop()`."""
+        announces a new message, or a page of this process queued an e-mail — until
+        `stop()`."""
         watchers = Watchers(self.wake, self.stopping)
+        _running.add(self)
         while not self.stopping.is_set():
             self.wake.clear()
             try:
@@ -142,6 +144,7 @@ class Worker:
                 report = Cycle()
             on_cycle(report)
             self.wake.wait(interval)
+        _running.discard(self)
         self.transport.close()
         watchers.join()
 
@@ -149,3 +152,14 @@ class Worker:
         """Finish the message in hand, then end `run` (a signal handler may call it)."""
         self.stopping.set()
         self.wake.set()
+
+
+# The workers running in this process (the demo serves the web app beside one): an e-mail
+# a recruiter sends from a page wakes them at once. A worker in another process picks it
+# up at its next cycle.
+_running: set[Worker] = set()
+
+
+def wake_local() -> None:
+    for worker in list(_running):
+        worker.wake.set()

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as noop
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relance import clock
@@ -21,14 +21,14 @@ from relance.people.models import Candidate, Organisation
 from relance.web import scope
 
 PROBLEMS = {
-    "syntax": noop("Syntax error: %(detail)s"),
-    "unknown_variable": noop("Unknown variable: %(detail)s. It would fail when sending."),
-    "missing_value": noop("A value is missing: %(detail)s"),
-    "repeats_previous": noop(
+    "syntax": gettext_noop("Syntax error: %(detail)s"),
+    "unknown_variable": gettext_noop("Unknown variable: %(detail)s. It would fail when sending."),
+    "missing_value": gettext_noop("A value is missing: %(detail)s"),
+    "repeats_previous": gettext_noop(
         "Nearly identical to the step before (%(detail)s alike): "
         "candidates would read the same message twice."
     ),
-    "ignores_previous": noop(
+    "ignores_previous": gettext_noop(
         "This follow-up does not refer to the previous message "
         "({{ previous.date }}, {{ previous.subject }}…)."
     ),

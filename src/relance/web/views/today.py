@@ -18,11 +18,12 @@ from relance.followups.models import Thread, Touchpoint
 from relance.followups.services import NotDue, complete_task, prepared_message, queue_send
 from relance.followups.steps import skip, snooze
 from relance.messaging.compose import TemplateProblem
-from relance.messaging.models import Alert
+from relance.messaging.models import Alert, OutboxMessage
 from relance.messaging.senders import alert_text
 from relance.people.models import Organisation, Recruiter
 from relance.web import labels, scope
 from relance.web.templatetags.relance import _lang
+from relance.worker import wake_local
 
 LIMIT = 100
 
@@ -112,9 +113,20 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     done, error = "", ""
     try:
         if action == "send":
+            if OutboxMessage.objects.filter(
+                thread=thread, action_index=thread.action_index
+            ).exists():
+                return _row(
+                    request,
+                    thread,
+                    now,
+                    "",
+                    _("Already queued: it leaves with the next worker cycle."),
+                )
             row, _effects = queue_send(thread.pk, now)
             if row is None:  # nearly identical to a message already received: rewrite it
                 raise NotDue("near_duplicate")
+            wake_local()
             done = _("Queued: the e-mail leaves with the next worker cycle.")
         elif action in ("done", "call"):
             outcome = request.POST.get("outcome", CallOutcome.NO_ANSWER)
@@ -148,12 +160,18 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         fresh = scope.thread(request, pk)
         code = fresh.delay_reason or fresh.reason
         error = _("Not done: %(why)s") % {"why": sentence(code, _lang(), fresh.reason_params)}
-    thread = scope.thread(request, pk)
+    return _row(request, scope.thread(request, pk), now, done, error)
+
+
+def _row(
+    request: HttpRequest, thread: Thread, now: datetime, done: str, error: str
+) -> HttpResponse:
+    """The agenda row again, as the action left it (htmx), or back to the page."""
     if not request.htmx:
         messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error or done)
-        return redirect(request.POST.get("next") or "web:today")
+        return redirect("web:today")
     return render(
         request,
         "web/partials/agenda_row.html",
-        {"item": agenda.item_of(thread, now), "done": done, "error": error, "acted": True},
+        {"item": agenda.item_of(thread, now), "done": done, "error": error},
     )
