@@ -113,16 +113,11 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     done, error = "", ""
     try:
         if action == "send":
-            if OutboxMessage.objects.filter(
-                thread=thread, action_index=thread.action_index
-            ).exists():
-                return _row(
-                    request,
-                    thread,
-                    now,
-                    "",
-                    _("Already queued: it leaves with the next worker cycle."),
-                )
+            queued = OutboxMessage.objects.filter(thread=thread, action_index=thread.action_index)
+            if queued.exists():
+                wake_local()  # it may have waited for a rule that no longer holds it
+                already = _("Already queued: it leaves with the next worker cycle.")
+                return _row(request, thread, now, already, "")
             row, _effects = queue_send(thread.pk, now)
             if row is None:  # nearly identical to a message already received: rewrite it
                 raise NotDue("near_duplicate")

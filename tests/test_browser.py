@@ -1,0 +1,189 @@
+"""The web app in a real browser: Debian's Chromium driven by Playwright, against the
+demo (`relance demo`) served on a loopback port, as a newcomer would use it.
+
+Screenshots go to $RELANCE_SCREENSHOTS when set (docs/screenshots/ for the README), else
+to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("RELANCE_CHROMIUM", "/usr/bin/chromium")
+# Friday 20 November 2026, five seconds before the calls of 9:00 come due.
+START = "2026-11-20T08:59:55+01:00"
+LOGIN = ("claire@agence-demo.example", "relance-demo")
+
+pytestmark = pytest.mark.skipif(
+    shutil.which(CHROMIUM) is None and not os.environ.get("CI"),
+    reason=f"no Chromium at {CHROMIUM} (CI installs Debian's chromium package)",
+)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """`relance demo` on a free loopback port; yields (base URL, data directory)."""
+    data = tmp_path_factory.mktemp("demo-data")
+    env = {**os.environ, "RELANCE_DATA_DIR": str(data), "COLUMNS": "400"}
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "relance.cli", "demo", "--now", START, "--port", "0",
+         "--worker-interval", "3600", "--lang", "en"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url, seen, deadline = None, [], time.monotonic() + 180
+    while url is None and time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        found = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+        url = found.group(1) if found else None
+    assert url, "the demo did not start its web app:\n" + "".join(seen)
+    started = time.monotonic()
+    yield url, data, started
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def shots(tmp_path):
+    folder = Path(os.environ.get("RELANCE_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def signed_in(browser, base, locale="fr-FR", width=1280, height=900):
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base + "login/")
+    page.fill("input[name=username]", LOGIN[0])
+    page.fill("input[name=password]", LOGIN[1])
+    page.click("main button.primary")
+    page.wait_for_url(base)
+    return page, errors
+
+
+def test_it_works_a_morning_agenda_in_french(demo, browser, shots):
+    base, data, started = demo
+    page, errors = signed_in(browser, base)
+    assert page.locator("h1").inner_text() == "Aujourd'hui"
+    # The calls of 9:00 come due five seconds after the demo's clock started.
+    time.sleep(max(0.0, started + 7 - time.monotonic()))
+    page.reload()
+
+    # Send one e-mail now: the row says it is queued, and the demo's worker sends it.
+    row = page.locator("li.row", has=page.get_by_role("button", name="Envoyer maintenant")).first
+    name = row.locator("a.name").inner_text()
+    row.get_by_role("button", name="Envoyer maintenant").click()
+    thread = row.get_attribute("id")
+    page.locator(f"#{thread}").get_by_text(re.compile("en file", re.I)).wait_for()
+
+    # Log a voicemail: the next step appears, with its reason.
+    call = page.locator("li.row", has=page.get_by_role("button", name="Message vocal")).first
+    call_id = call.get_attribute("id")
+    before = call.locator(".why").inner_text()
+    call.get_by_role("button", name="Message vocal").click()
+    after = page.locator(f"#{call_id}")
+    after.get_by_text("Appel noté : Message vocal laissé.").wait_for()
+    assert after.locator(".why").inner_text() not in ("", before)
+
+    # The prepared message of a row opens in place.
+    first = page.locator("li.row:has(.channel.linkedin) details.message").first
+    first.locator("summary").click()
+    first.locator("pre.body").wait_for()
+    page.screenshot(path=str(shots / "today.png"))
+
+    # The e-mail reached the local mail server: the demo mail page shows it.
+    for _ in range(30):
+        page.goto(base + "demo/mail/")
+        if name.split()[0] in page.locator("main").inner_text():
+            break
+        time.sleep(0.5)
+    assert name.split()[0] in page.locator("main").inner_text()
+    assert not errors, errors
+
+
+def test_it_opens_a_candidate_and_shows_the_timeline(demo, browser, shots):
+    base, _, _ = demo
+    page, errors = signed_in(browser, base)
+    page.locator("li.row a.name").first.click()
+    page.get_by_role("heading", name="Historique").wait_for()
+    assert page.locator("ol.timeline li.tp").count() >= 1
+    assert page.locator("[data-testid=open-thread]").count() >= 1
+    page.screenshot(path=str(shots / "candidate.png"), full_page=True)
+    page.goto(base + "candidates/?stars=2")
+    assert page.locator("table.list tbody tr").count() >= 1
+    page.screenshot(path=str(shots / "candidates.png"))
+    assert not errors, errors
+
+
+def test_the_template_editor_previews_and_a_check_fires(demo, browser, shots):
+    base, _, _ = demo
+    page, errors = signed_in(browser, base)
+    page.goto(base + "templates/first_message.1.email/fr/")
+    checks = page.locator("[data-testid=checks]")
+    assert "Aucun problème détecté." in checks.inner_text()
+    body = page.locator("textarea[name=body]")
+    body.fill("Bonjour {{ candidat.prenom }},\n\nJe reviens vers vous.")
+    page.get_by_text("Variable inconnue : candidat").wait_for()
+    body.fill(
+        "Bonjour {{ candidate.first_name }},\n\nJe reviens vers vous après mon message du {{ previous.date }}."
+    )
+    page.locator("[data-testid=preview]").get_by_text(
+        "Je reviens vers vous après mon message du"
+    ).wait_for()
+    assert "Aucun problème détecté." in checks.inner_text()
+    page.screenshot(path=str(shots / "template.png"))
+    assert not errors, errors
+
+
+def test_it_switches_to_english_and_back_and_fits_a_phone(demo, browser, shots):
+    base, _, _ = demo
+    page, errors = signed_in(browser, base)
+    page.get_by_role("button", name="EN").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Today"
+    assert page.get_by_role("link", name="Candidates").is_visible()
+    page.screenshot(path=str(shots / "today-en.png"))
+    page.get_by_role("button", name="FR").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Aujourd'hui"
+    phone, phone_errors = signed_in(browser, base, width=390, height=844)
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width}px wide on a 390px phone"
+    phone.screenshot(path=str(shots / "today-phone.png"))
+    # Keyboard: the first Tab reaches the skip link, Enter jumps to the content.
+    phone.keyboard.press("Tab")
+    assert phone.evaluate("document.activeElement.className") == "skip"
+    assert not errors + phone_errors, errors + phone_errors
