@@ -51,7 +51,7 @@ def demo(tmp_path_factory):
         url = found.group(1) if found else None
     assert url, "the demo did not start its web app:\n" + "".join(seen)
     started = time.monotonic()
-    yield url, data, started
+    yield url, data, started  # the base URL, the data directory, when it started
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=30)
@@ -95,7 +95,7 @@ def signed_in(browser, base, locale="fr-FR", width=1280, height=900):
 
 
 def test_it_works_a_morning_agenda_in_french(demo, browser, shots):
-    base, data, started = demo
+    base, _, started = demo
     page, errors = signed_in(browser, base)
     assert page.locator("h1").inner_text() == "Aujourd'hui"
     # The calls of 9:00 come due five seconds after the demo's clock started.
