@@ -386,6 +386,7 @@ def thread_row(
         "late_stage": False,
         "trigger": "",
         "held_action": None,
+        "snoozed_until": None,
         "next_kind": "",
         "next_step": None,
         "next_channel": "",

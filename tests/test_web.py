@@ -346,3 +346,27 @@ def test_the_deploy_checks_pass_with_production_settings(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
+
+
+def test_the_candidate_page_and_list_make_a_bounded_number_of_queries(
+    client_of, world, django_assert_max_num_queries
+):
+    """The number of queries does not grow with the rows shown (no query per row)."""
+    client = client_of(world.admin)
+    for n in range(60):
+        web_world._candidate(world.org, f"C{n}", f"c{n}@example.org", tags=["java"], stars=2)
+    for url, most in (
+        (reverse("web:candidate", args=[world.lea.pk]), 14),
+        (reverse("web:candidates") + "?stars=2&tag=java&contact=never&source=linkedin", 8),
+        (reverse("web:candidates") + "?stage=applied&consent=talent_pool&q=mar", 8),
+        (reverse("web:jobs"), 8),
+        (reverse("web:job", args=[world.job.pk]), 8 + 11),  # one query per stage
+    ):
+        with django_assert_max_num_queries(most):
+            assert client.get(url).status_code == 200, url
+    page = client.get(reverse("web:candidates") + "?tag=java").content.decode()
+    assert page.count('href="/candidates/') == 50
+    found = re.search(r'href="\?tag=java&amp;after=(\d+)" rel="next"', page)
+    assert found
+    rest = client.get(reverse("web:candidates") + f"?tag=java&after={found.group(1)}")
+    assert rest.content.decode().count('href="/candidates/') == 10
