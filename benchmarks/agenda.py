@@ -407,11 +407,15 @@ def thread_row(
 def insert(connection: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    columns = [
-        f.column
+    fields = [
+        f
         for f in model._meta.concrete_fields
         if not (f.primary_key and rows[0].get(f.column) is None)
     ]
+    columns = [f.column for f in fields]
+    # A column added since the generator was written takes its field's default.
+    defaults = {f.column: f.get_default() for f in fields}
+    rows = [row if len(row) == len(columns) else {**defaults, **row} for row in rows]
     table = model._meta.db_table
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

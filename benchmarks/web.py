@@ -129,7 +129,7 @@ def peer_list(org: Any) -> dict[str, Any]:
     from relance.people.models import Candidate
 
     rows = Candidate.objects.of(org).filter(stars__gte=2).order_by("-pk")
-    page_number = 200
+    page_number = max(1, min(200, rows.count() // 100))  # a deep page, within the rows
 
     def paginator() -> int:
         page = Paginator(rows, 50).page(page_number)

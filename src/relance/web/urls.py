@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", account.logout, name="logout"),
     path("join/<uidb64>/<token>/", account.join, name="join"),
     path("threads/<int:pk>/message/", today.message, name="thread_message"),
+    path("threads/<int:pk>/more/", today.more, name="thread_more"),
     path("threads/<int:pk>/<str:action>/", today.act, name="thread_act"),
     path("candidates/", candidates.candidates, name="candidates"),
     path("candidates/<int:pk>/", candidates.candidate, name="candidate"),

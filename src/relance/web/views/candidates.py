@@ -61,6 +61,7 @@ def candidates(request: HttpRequest) -> HttpResponse:
             "stages": labels.STAGES,
             "sources": labels.SOURCES,
             "purposes": labels.PURPOSES,
+            "candidate_prefix": reverse("web:candidate", args=[0]).removesuffix("0/"),
         },
     )
 

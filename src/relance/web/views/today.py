@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,7 +26,18 @@ from relance.web import labels, scope
 from relance.web.templatetags.relance import _lang
 from relance.worker import wake_local
 
-LIMIT = 100
+# The most urgent rows first; "show more" asks for up to MORE. Each row costs template
+# work, and a morning rarely starts with more than 50 things to do.
+LIMIT, MORE = 50, 200
+
+
+def prefixes() -> dict[str, str]:
+    """The start of the thread and candidate addresses, reversed once per page: each row
+    then adds its id (a reverse per row and per button cost a third of the page)."""
+    return {
+        "thread_prefix": reverse("web:thread_message", args=[0]).removesuffix("0/message/"),
+        "candidate_prefix": reverse("web:candidate", args=[0]).removesuffix("0/"),
+    }
 
 
 @require_GET
@@ -35,7 +47,8 @@ def today(request: HttpRequest) -> HttpResponse:
     org, user = scope.organisation(request), scope.me(request)
     team = request.GET.get("team") == "1"
     recruiter = None if team else user
-    rows = agenda.items(org, end_of_day(now, org), now, recruiter, limit=LIMIT)
+    limit = MORE if request.GET.get("more") == "1" else LIMIT
+    rows = agenda.items(org, end_of_day(now, org), now, recruiter, limit=limit)
     groups = [
         ("overdue", _("Late: a deadline has passed"), [i for i in rows if i.overdue]),
         ("due", _("To do now"), [i for i in rows if not i.overdue and not i.waiting]),
@@ -60,7 +73,9 @@ def today(request: HttpRequest) -> HttpResponse:
             "alerts": alerts,
             "now": now,
             "shown": len(rows),
-            "limit": LIMIT,
+            "limit": limit,
+            "can_show_more": limit < MORE,
+            **prefixes(),
         },
     )
 
@@ -79,6 +94,21 @@ def done_today(org: Organisation, recruiter: Recruiter | None, now: datetime) ->
     if recruiter is not None:
         rows = rows.filter(recruiter=recruiter)
     return rows.count()
+
+
+@require_GET
+@scope.recruiter_page
+def more(request: HttpRequest, pk: int) -> HttpResponse:
+    """A row's less frequent actions (snooze, skip), loaded when asked for."""
+    return render(
+        request,
+        "web/partials/more.html",
+        {
+            "thread": scope.thread(request, pk),
+            "snoozes": list(labels.SNOOZES.items()),
+            "skip_reasons": list(labels.SKIP_REASONS.items()),
+        },
+    )
 
 
 @require_GET
@@ -168,5 +198,5 @@ def _row(
     return render(
         request,
         "web/partials/agenda_row.html",
-        {"item": agenda.item_of(thread, now), "done": done, "error": error},
+        {"item": agenda.item_of(thread, now), "done": done, "error": error, **prefixes()},
     )
