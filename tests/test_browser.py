@@ -34,8 +34,9 @@ pytestmark = pytest.mark.skipif(
 def demo(tmp_path_factory):
     """`relance demo` on a free loopback port; yields (base URL, data directory)."""
     data = tmp_path_factory.mktemp("demo-data")
+    # On the suite's PostgreSQL pass, DATABASE_URL names its throw-away cluster: the demo
+    # and the web app then run on PostgreSQL.
     env = {**os.environ, "RELANCE_DATA_DIR": str(data), "COLUMNS": "400"}
-    env.pop("DATABASE_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "relance.cli", "demo", "--now", START, "--port", "0",
          "--worker-interval", "3600", "--lang", "en"],

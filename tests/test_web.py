@@ -50,6 +50,7 @@ def pages(w):
         reverse("web:template", args=["first_message.1.email", "fr"]),
         reverse("web:settings"),
         reverse("web:thread_message", args=[w.email_thread.pk]),
+        reverse("web:thread_more", args=[w.email_thread.pk]),
     ]
 
 
@@ -75,6 +76,7 @@ def test_another_organisation_gets_404_on_every_page_and_action(client_of, world
         reverse("web:candidate", args=[world.lea.pk]),
         reverse("web:job", args=[world.job.pk]),
         reverse("web:thread_message", args=[world.email_thread.pk]),
+        reverse("web:thread_more", args=[world.email_thread.pk]),
     ]
     for url in ours:
         assert client.get(url).status_code == 404, url

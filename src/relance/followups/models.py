@@ -58,6 +58,7 @@ class Touchpoint(models.Model):
             models.Index(fields=["candidate", "at"]),
             # What was done today, on the agenda page: a day of one organisation.
             models.Index(fields=["organisation", "at"], name="touchpoint_org_at"),
+            models.Index(fields=["recruiter", "at"], name="touchpoint_recruiter_at"),
             models.Index(
                 fields=["organisation", "message_id"],
                 name="touchpoint_message_id",

@@ -100,14 +100,8 @@ class Filters:
 
     def apply(self, rows: QuerySet[Candidate], now: Any) -> QuerySet[Candidate]:
         if self.q:
-            words = Q()
             for word in self.q.split()[:4]:
-                words &= (
-                    Q(last_name__istartswith=word)
-                    | Q(first_name__istartswith=word)
-                    | Q(email__istartswith=word)
-                )
-            rows = rows.filter(words)
+                rows = rows.filter(prefix_of(word))
         if self.stage:
             rows = rows.filter(
                 Exists(Application.objects.filter(candidate=OuterRef("pk"), stage=self.stage))
@@ -138,6 +132,20 @@ class Filters:
 
 
 CONTACT_FILTERS = {"30": 30, "90": 90, "180": 180, "never": 0}
+SEARCHED = ("last_name", "first_name", "email")
+
+
+def prefix_of(word: str) -> Q:
+    """A first name, last name or e-mail that starts with `word`, whatever its case.
+
+    A case-insensitive prefix reads the organisation's candidates in list order until a
+    page is full: fast for a common prefix, a whole scan for one that matches nobody (see
+    benchmarks/RESULTS.md; a table of search keys is the way to make it an index range).
+    """
+    found = Q()
+    for field in SEARCHED:
+        found |= Q(**{f"{field}__istartswith": word})
+    return found
 
 
 @require_GET

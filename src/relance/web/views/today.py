@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -31,12 +32,23 @@ from relance.worker import wake_local
 LIMIT, MORE = 50, 200
 
 
-def prefixes() -> dict[str, str]:
-    """The start of the thread and candidate addresses, reversed once per page: each row
-    then adds its id (a reverse per row and per button cost a third of the page)."""
+def prefixes() -> dict[str, Any]:
+    """What every row repeats, worked out once per page: the start of the thread and
+    candidate addresses (each row adds its id) and the buttons' words. A reverse and a
+    translation per row and per button cost more than half of the page."""
     return {
         "thread_prefix": reverse("web:thread_message", args=[0]).removesuffix("0/message/"),
         "candidate_prefix": reverse("web:candidate", args=[0]).removesuffix("0/"),
+        "words": {
+            "message": _("Prepared message"),
+            "send": _("Send now"),
+            "outcome": _("Call outcome:"),
+            "answered": _("Answered"),
+            "voicemail": _("Voicemail"),
+            "no_answer": _("No answer"),
+            "done": _("Mark done"),
+            "more": _("Snooze or skip"),
+        },
     }
 
 
