@@ -372,3 +372,27 @@ def test_the_candidate_page_and_list_make_a_bounded_number_of_queries(
     assert found
     rest = client.get(reverse("web:candidates") + f"?tag=java&after={found.group(1)}")
     assert rest.content.decode().count('<td><a href="/candidates/') == 10
+
+
+def test_a_list_page_reads_a_bounded_window_and_offers_to_search_older_ones(
+    client_of, world, monkeypatch
+):
+    """A filter that matches few candidates never reads the whole table in one view."""
+    from relance.web.views import candidates as view
+
+    rare = web_world._candidate(world.org, "Rare", "rare@example.org", tags=["rare"])
+    for n in range(30):
+        web_world._candidate(world.org, f"N{n}", f"n{n}@example.org")
+    monkeypatch.setattr(view, "WINDOW", 10)
+    client = client_of(world.admin)
+    first = client.get(reverse("web:candidates") + "?tag=rare").content.decode()
+    assert "Rare" not in first
+    assert "older ones were not searched yet" in first
+    pages, url = 0, reverse("web:candidates") + "?tag=rare"
+    while "Rare" not in (body := client.get(url).content.decode()):
+        found = re.search(r'href="\?tag=rare&amp;after=(\d+)" rel="next"', body)
+        assert found, "the matches stop before reaching the rare candidate"
+        url = reverse("web:candidates") + f"?tag=rare&after={found.group(1)}"
+        pages += 1
+    assert pages >= 2
+    assert f'href="/candidates/{rare.pk}/"' in body

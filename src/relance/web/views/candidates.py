@@ -19,10 +19,12 @@ from relance.errors import InputError
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 from relance.followups.services import OneVoiceConflict, record_event
-from relance.people.models import Application, Candidate, Consent, Job, Recruiter
+from relance.people.models import Application, Candidate, Consent, Job, Organisation, Recruiter
 from relance.web import labels, scope
 
 PAGE = 50
+# The most candidate ids one page view reads (about 25 ms on SQLite at a million).
+WINDOW = 50_000
 LIST_COLUMNS = (
     "pk", "first_name", "last_name", "email", "stars", "source", "tags", "last_contact_at",
     "owner__first_name", "owner__last_name", "owner__email",
@@ -33,20 +35,27 @@ TIMELINE = 200
 @require_GET
 @scope.recruiter_page
 def candidates(request: HttpRequest) -> HttpResponse:
-    """A page of candidates, newest first. Pages follow the last id shown (keyset), so the
-    cost of a page does not grow with the table; nothing counts every row."""
+    """A page of candidates, newest first. Pages follow the last id shown (keyset), and one
+    page view reads at most WINDOW ids: a filter that matches few candidates shows what it
+    found there and offers to search older ones, instead of reading a whole million. No
+    page counts every row."""
     org = scope.organisation(request)
     filters = Filters.read(request.GET)
     if filters.problem:
         return HttpResponseBadRequest(filters.problem)
-    rows = filters.apply(Candidate.objects.of(org), clock.now())
     after = request.GET.get("after", "")
-    if after.isdigit():
-        rows = rows.filter(pk__lt=int(after))
+    top = int(after) if after.isdigit() else newest_id(org) + 1
+    bottom = max(0, top - WINDOW)
+    rows = filters.apply(Candidate.objects.of(org), clock.now())
+    rows = rows.filter(pk__lt=top, pk__gte=bottom)
     shown = rows.order_by("-pk").select_related("owner").only(*LIST_COLUMNS)
     page = list(shown[: PAGE + 1])
-    more = len(page) > PAGE
-    page = page[:PAGE]
+    next_after, searched_to = None, None
+    if len(page) > PAGE:
+        page = page[:PAGE]
+        next_after = page[-1].pk
+    elif bottom > 0 and Candidate.objects.of(org).filter(pk__lt=bottom).exists():
+        next_after, searched_to = bottom, bottom  # older candidates not searched yet
     query = request.GET.copy()
     query.pop("after", None)
     return render(
@@ -54,7 +63,8 @@ def candidates(request: HttpRequest) -> HttpResponse:
         "web/candidates.html",
         {
             "page": page,
-            "next_after": page[-1].pk if more and page else None,
+            "next_after": next_after,
+            "searched_to": searched_to,
             "filters": filters,
             "query": query.urlencode(),
             "owners": Recruiter.objects.filter(organisation=org).order_by("first_name", "email"),
@@ -64,6 +74,11 @@ def candidates(request: HttpRequest) -> HttpResponse:
             "candidate_prefix": reverse("web:candidate", args=[0]).removesuffix("0/"),
         },
     )
+
+
+def newest_id(org: Organisation) -> int:
+    newest = Candidate.objects.of(org).order_by("-pk").values_list("pk", flat=True).first()
+    return newest or 0
 
 
 class Filters:
