@@ -3,6 +3,7 @@ hand, never as a test).
 
     .venv/bin/python benchmarks/web.py                         # 1,000,000 candidates
     .venv/bin/python benchmarks/web.py --candidates 100000 --seconds 20
+    .venv/bin/python benchmarks/web.py --backend postgresql    # a throw-away cluster
 
 1. Builds (once, kept in --database) the SQLite database of benchmarks/agenda.py: one
    organisation of 200 recruiters, N candidates with about ten touchpoints each, open
@@ -266,6 +267,7 @@ def main() -> None:
     )
     parser.add_argument("--candidates", type=int, default=1_000_000)
     parser.add_argument("--database", type=Path, help="the SQLite file (kept; default: /tmp)")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--threads", type=int, default=8, help="relance web --threads")
@@ -281,11 +283,27 @@ def main() -> None:
         print(json.dumps(load(**spec)))
         return
 
-    database = args.database or Path(f"/tmp/relance-web-bench-{args.candidates}.sqlite3")
+    cluster = None
+    if args.backend == "postgresql":  # built anew in a throw-away cluster, fsync on
+        from tests.pgserver import Cluster
+
+        cluster = Cluster(fast=False)
+        url = cluster.start()
+    else:
+        database = args.database or Path(f"/tmp/relance-web-bench-{args.candidates}.sqlite3")
+        url = f"sqlite:///{database}"
+    try:
+        run(args, url)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def run(args: argparse.Namespace, url: str) -> None:
     data = Path(f"/tmp/relance-web-bench-data-{os.getpid()}")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "RELANCE_DATA_DIR": str(data),
+    env = {**os.environ, "DATABASE_URL": url, "RELANCE_DATA_DIR": str(data),
            "RELANCE_SECRET_KEY": "bench", "RELANCE_CLOCK_START": NOW.isoformat()}  # fmt: skip
-    print(f"preparing {database} ({args.candidates:,} candidates)…", file=sys.stderr)
+    print(f"preparing {url} ({args.candidates:,} candidates)…", file=sys.stderr)
     prepared = json.loads(
         subprocess.run(
             [sys.executable, __file__, "--child", "--candidates", str(args.candidates),
@@ -304,6 +322,7 @@ def main() -> None:
         results: dict[str, Any] = {
             "candidates": args.candidates, "users": args.users, "seconds": args.seconds,
             "threads": args.threads, "paginator": prepared["paginator"],
+            "backend": args.backend,
         }  # fmt: skip
         for name, think in (("people", (1.0, 3.0)), ("saturation", (0.0, 0.0))):
             spec = {"base": base, "email": prepared["email"], "users": args.users,
@@ -318,7 +337,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    out = ROOT / "benchmarks" / "results" / f"web-{args.candidates}.json"
+    suffix = "" if args.backend == "sqlite" else f"-{args.backend}"
+    out = ROOT / "benchmarks" / "results" / f"web-{args.candidates}{suffix}.json"
     out.write_text(json.dumps(results, indent=2))
     print(markdown(results))
 
@@ -326,7 +346,8 @@ def main() -> None:
 def markdown(r: dict[str, Any]) -> str:
     lines = [
         f"{r['candidates']:,} candidates, {r['users']} users for {r['seconds']:g} s each, "
-        f"`relance web --threads {r['threads']}` (SQLite), load process on loopback.",
+        f"`relance web --threads {r['threads']}` ({r.get('backend', 'sqlite')}), "
+        "load process on loopback.",
         "",
         "| page | target p95 | as people work (pause 1–3 s): median, p95 | "
         "no pause (saturation): median, p95 |",
