@@ -163,6 +163,11 @@ def test_snooze_holds_the_step_back_with_its_reason_and_skip_ends_it(client_of, 
     thread = Thread.objects.get(pk=world.email_thread.pk)
     assert thread.delay_reason == "snoozed"
     assert thread.due_at >= web_world.later(3)
+    # Put off to a later day, it is not hidden: Today shows it held back, with the reason.
+    today = client.get(reverse("web:today")).content.decode()
+    held = today.split('id="g-held"')[1]
+    assert f'id="thread-{world.email_thread.pk}"' in held
+    assert "Waiting: put off by the recruiter until" in held
     client.post(
         reverse("web:thread_act", args=[world.email_thread.pk, "skip"]),
         {"why": "in_touch_elsewhere", "note": "Vu au salon"},

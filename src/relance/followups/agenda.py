@@ -27,6 +27,24 @@ def due_threads(
     return list(rows[:limit] if limit is not None else rows)
 
 
+def held_back(
+    organisation: Organisation, recruiter: Recruiter, until: datetime, limit: int = 20
+) -> list[Thread]:
+    """A recruiter's follow-ups that were due by `until` but that a rule (or a snooze)
+    holds back to a later day: shown with that rule, not hidden. They are read through
+    the recruiter's agenda index (their open threads due later), so this is offered for
+    one recruiter, not for a whole team."""
+    rows = Thread.objects.filter(
+        organisation=organisation,
+        recruiter=recruiter,
+        status=Thread.Status.OPEN,
+        attention_at__gt=until,
+        nominal_at__lte=until,
+    ).exclude(delay_reason="")
+    rows = rows.select_related("candidate", "recruiter", "application", "application__job")
+    return list(rows.order_by("attention_at", "pk")[:limit])
+
+
 def count_due(
     organisation: Organisation, until: datetime, recruiter: Recruiter | None = None
 ) -> int:

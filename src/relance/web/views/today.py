@@ -70,6 +70,15 @@ def today(request: HttpRequest) -> HttpResponse:
             [i for i in rows if not i.overdue and i.waiting],
         ),
     ]
+    if not team:
+        later_days = agenda.held_back(org, user, end_of_day(now, org))
+        groups.append(
+            (
+                "held",
+                _("Held back to a later day by a rule"),
+                [agenda.item_of(thread, now) for thread in later_days],
+            )
+        )
     alerts = [
         alert_text(a, _lang())
         for a in Alert.objects.of(org).filter(recruiter=user, resolved_at=None).order_by("pk")[:5]
