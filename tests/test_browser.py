@@ -102,6 +102,7 @@ def test_it_works_a_morning_agenda_in_french(demo, browser, shots):
     # The calls of 9:00 come due five seconds after the demo's clock started.
     time.sleep(max(0.0, started + 7 - time.monotonic()))
     page.reload()
+    page.screenshot(path=str(shots / "today.png"))
 
     # Send one e-mail now: the row says it is queued, and the demo's worker sends it.
     row = page.locator("li.row", has=page.get_by_role("button", name="Envoyer maintenant")).first
@@ -123,7 +124,8 @@ def test_it_works_a_morning_agenda_in_french(demo, browser, shots):
     first = page.locator("li.row:has(.channel.linkedin) details.message").first
     first.locator("summary").click()
     first.locator("pre.body").wait_for()
-    page.screenshot(path=str(shots / "today.png"))
+    first.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "today-message.png"))
 
     # The e-mail reached the local mail server: the demo mail page shows it.
     for _ in range(30):
