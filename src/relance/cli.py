@@ -46,6 +46,11 @@ TEXT = {
         "web_started": "Relance sert l'application web sur {url} ({threads} fils). "
         "Ctrl-C pour arrêter.",
         "web_stopped": "Application web arrêtée.",
+        "exported": "Export écrit dans {path} ({size} octets). L'accès est noté au journal.",
+        "erase_dry": "Le candidat n° {id} ({name}) serait effacé de toutes les tables. "
+        "Ajoutez --yes pour le faire.",
+        "erased": "Candidat n° {id} effacé ({details}). Seule une empreinte de ses "
+        "coordonnées reste, pour ne plus jamais le contacter par erreur.",
         "kinds": {"send": "envoi auto", "task": "à faire", "alert": "alerte", "stop": "arrêt"},
         "event": "événement",
         "timeline_title": "Simulation : {source} — {count} décision(s)",
@@ -116,6 +121,11 @@ TEXT = {
         "Ctrl-C stops.",
         "web_started": "Relance serves the web app at {url} ({threads} threads). Ctrl-C stops.",
         "web_stopped": "Web app stopped.",
+        "exported": "Export written to {path} ({size} bytes). The access is in the audit log.",
+        "erase_dry": "Candidate #{id} ({name}) would be erased from every table. "
+        "Add --yes to do it.",
+        "erased": "Candidate #{id} erased ({details}). Only a digest of their details "
+        "remains, so they are never contacted again by mistake.",
         "kinds": {"send": "auto-send", "task": "to do", "alert": "alert", "stop": "stop"},
         "event": "event",
         "timeline_title": "Simulation: {source} — {count} decision(s)",
@@ -324,6 +334,22 @@ def build_parser() -> argparse.ArgumentParser:
     resume = sender_sub.add_parser("resume", help="lift a pause after a policy refusal")
     resume.add_argument("address", help="the sender's address")
     language(sender)
+
+    export = sub.add_parser(
+        "export-candidate", help="everything held about a person, as a zip (an access request)"
+    )
+    erase = sub.add_parser(
+        "erase-candidate", help="erase a person from every table, on their request"
+    )
+    for one in (export, erase):
+        one.add_argument("--org", help="organisation slug (needed when there are several)")
+        who = one.add_mutually_exclusive_group(required=True)
+        who.add_argument("--id", type=int, help="the candidate's id")
+        who.add_argument("--email", help="the candidate's e-mail address")
+        one.add_argument("--by", metavar="EMAIL", help="the recruiter who does it (audit log)")
+        language(one)
+    export.add_argument("--output", help="the zip file to write (default: candidate-ID.zip)")
+    erase.add_argument("--yes", action="store_true", help="do it (without it: only say what)")
 
     box = sub.add_parser("outbox", help="the e-mails written to be sent, and their state")
     box_sub = box.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -814,6 +840,55 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _candidate(org: Any, args: argparse.Namespace) -> Any:
+    from relance.people.models import Candidate
+
+    rows = Candidate.objects.of(org)
+    found = (
+        rows.filter(pk=args.id) if args.id is not None else rows.filter(email__iexact=args.email)
+    )
+    people = list(found[:2])
+    if len(people) != 1:
+        what = f"--id {args.id}" if args.id is not None else f"--email {args.email!r}"
+        count = "no candidate" if not people else "several candidates (use --id)"
+        raise BadInput(f"{what}: {count} in {org.slug}")
+    return people[0]
+
+
+def cmd_export_candidate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from relance.people import rights
+
+    migrate()
+    org = _organisation(args.org)
+    person = _candidate(org, args)
+    path = Path(args.output or f"candidate-{person.pk}.zip")
+    if path.exists():
+        raise BadInput(f"--output {path}: the file exists; choose another name")
+    data = rights.export(person, _recruiter(org, args.by), datetime.now(tz=UTC))
+    path.write_bytes(data)
+    text = TEXT[args.lang or default_language()]
+    print(text["exported"].format(path=path, size=len(data)))
+    return 0
+
+
+def cmd_erase_candidate(args: argparse.Namespace) -> int:
+    from relance.people import rights
+
+    migrate()
+    org = _organisation(args.org)
+    person = _candidate(org, args)
+    text = TEXT[args.lang or default_language()]
+    if not args.yes:
+        print(text["erase_dry"].format(id=person.pk, name=person.full_name))
+        return 0
+    removed = rights.erase(person, _recruiter(org, args.by), datetime.now(tz=UTC))
+    details = ", ".join(f"{k} {v}" for k, v in removed.items())
+    print(text["erased"].format(id=args.id or person.pk, details=details))
+    return 0
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -870,6 +945,8 @@ _COMMANDS = {
     "mailbox": cmd_mailbox,
     "sender": cmd_sender,
     "outbox": cmd_outbox,
+    "export-candidate": cmd_export_candidate,
+    "erase-candidate": cmd_erase_candidate,
 }
 
 if __name__ == "__main__":  # pragma: no cover

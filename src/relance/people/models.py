@@ -208,3 +208,38 @@ class Application(models.Model):
     @property
     def is_active(self) -> bool:
         return self.stage not in (Stage.REJECTED, Stage.WITHDRAWN, Stage.HIRED)
+
+
+class ErasedPerson(models.Model):
+    """What survives a person's erasure: keyed digests of their address, phone and
+    profile, so that they are never approached again by mistake. No way back to them."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    key = models.CharField(max_length=64)
+    erased_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="erased_key_once")
+        ]
+
+
+class AuditEntry(models.Model):
+    """Who viewed, exported, changed or erased a person's data, and when. It holds the
+    candidate's id, never their name: an erased person leaves only a number behind."""
+
+    class Action(models.TextChoices):
+        VIEWED = "viewed"
+        EXPORTED = "exported"
+        CHANGED = "changed"
+        ERASED = "erased"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    candidate_id = models.BigIntegerField()  # not a foreign key: it outlives the person
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "candidate_id", "at"])]

@@ -19,7 +19,16 @@ from relance.errors import InputError
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 from relance.followups.services import OneVoiceConflict, record_event
-from relance.people.models import Application, Candidate, Consent, Job, Organisation, Recruiter
+from relance.people import rights
+from relance.people.models import (
+    Application,
+    AuditEntry,
+    Candidate,
+    Consent,
+    Job,
+    Organisation,
+    Recruiter,
+)
 from relance.web import labels, scope
 
 PAGE = 50
@@ -168,6 +177,7 @@ def prefix_of(word: str) -> Q:
 def candidate(request: HttpRequest, pk: int) -> HttpResponse:
     person = scope.candidate(request, pk)
     org = scope.organisation(request)
+    rights.audit(person, scope.me(request), AuditEntry.Action.VIEWED, clock.now())
     threads = list(
         Thread.objects.filter(candidate=person)
         .select_related("recruiter", "application__job")
