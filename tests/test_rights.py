@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.apps import apps
 
-from relance.engine import Purpose
+from relance.engine import Channel, Purpose, Situation
 from relance.followups import services
 from relance.followups.events import Event, EventType
 from relance.messaging.models import InboundMessage, OutboxMessage
@@ -140,3 +140,20 @@ def test_viewing_a_candidate_is_in_the_audit_log(client, world):
     client.get(f"/candidates/{world.lea.pk}/")
     entry = AuditEntry.objects.get(action="viewed")
     assert (entry.candidate_id, entry.actor) == (world.lea.pk, world.recruiter)
+
+
+def test_a_person_erased_then_added_again_is_never_contacted(world):
+    rights.erase(world.lea, world.admin, NOW)
+    again = Candidate.objects.create(
+        organisation=world.org, first_name="Léa", email="Lea@Example.org", created_at=NOW
+    )
+    assert again.do_not_contact_at == NOW
+    services.record_event(
+        Event(EventType.MESSAGE_SENT, NOW, again, recruiter=world.admin, channel=Channel.EMAIL,
+              situation=Situation.FIRST_MESSAGE), NOW,
+    )  # fmt: skip
+    assert not again.threads.filter(status="open").exists()
+    other = Candidate.objects.create(
+        organisation=world.org, first_name="Zoé", email="zoe@example.org", created_at=NOW
+    )
+    assert other.do_not_contact_at is None

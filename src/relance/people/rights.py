@@ -59,6 +59,19 @@ def was_erased(
     )
 
 
+def refuse_erased(sender: Any, instance: Candidate, created: bool, **_: Any) -> None:
+    """A candidate added again (an import, a scenario, a page) who once asked to be erased
+    is marked do-not-contact at once: every rule then keeps them out of every follow-up."""
+    if not created or instance.do_not_contact_at is not None:
+        return
+    organisation = Organisation(pk=instance.organisation_id)
+    if was_erased(
+        organisation, email=instance.email, phone=instance.phone, linkedin=instance.linkedin_url
+    ):
+        instance.do_not_contact_at = instance.created_at
+        Candidate.objects.filter(pk=instance.pk).update(do_not_contact_at=instance.created_at)
+
+
 def audit(
     candidate: Candidate, actor: Recruiter | None, action: str, now: datetime, **detail: Any
 ) -> None:
