@@ -46,6 +46,13 @@ TEXT = {
         "web_started": "Relance sert l'application web sur {url} ({threads} fils). "
         "Ctrl-C pour arrêter.",
         "web_stopped": "Application web arrêtée.",
+        "retention_dry": "{org} : {rejected} candidat(s) refusé(s) sans consentement depuis "
+        "plus de 3 mois et {expired} sans contact depuis 2 ans seraient anonymisés ; "
+        "{renew} membre(s) du vivier à qui demander de renouveler. (--dry-run : rien "
+        "n'est changé)",
+        "retention_done": "{org} : {rejected} candidat(s) refusé(s) et {expired} sans "
+        "contact depuis 2 ans anonymisés ; {renew} membre(s) du vivier à qui demander de "
+        "renouveler.",
         "exported": "Export écrit dans {path} ({size} octets). L'accès est noté au journal.",
         "erase_dry": "Le candidat n° {id} ({name}) serait effacé de toutes les tables. "
         "Ajoutez --yes pour le faire.",
@@ -121,6 +128,11 @@ TEXT = {
         "Ctrl-C stops.",
         "web_started": "Relance serves the web app at {url} ({threads} threads). Ctrl-C stops.",
         "web_stopped": "Web app stopped.",
+        "retention_dry": "{org}: {rejected} rejected candidate(s) without consent for over "
+        "3 months and {expired} with no contact for 2 years would be anonymised; {renew} "
+        "talent-pool member(s) to ask to renew. (--dry-run: nothing changed)",
+        "retention_done": "{org}: {rejected} rejected candidate(s) and {expired} with no "
+        "contact for 2 years anonymised; {renew} talent-pool member(s) to ask to renew.",
         "exported": "Export written to {path} ({size} bytes). The access is in the audit log.",
         "erase_dry": "Candidate #{id} ({name}) would be erased from every table. "
         "Add --yes to do it.",
@@ -350,6 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
         language(one)
     export.add_argument("--output", help="the zip file to write (default: candidate-ID.zip)")
     erase.add_argument("--yes", action="store_true", help="do it (without it: only say what)")
+
+    keep = sub.add_parser(
+        "retention", help="anonymise whom the retention rules no longer allow to keep (daily)"
+    )
+    keep.add_argument("--org", help="organisation slug (default: every organisation)")
+    keep.add_argument("--dry-run", action="store_true", help="only say what would be done")
+    keep.add_argument("--now", help="the moment to judge at (ISO 8601 with offset)")
+    language(keep)
 
     box = sub.add_parser("outbox", help="the e-mails written to be sent, and their state")
     box_sub = box.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -889,6 +909,26 @@ def cmd_erase_candidate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    from relance.people import retention
+    from relance.people.models import Organisation
+
+    migrate()
+    now = parse_now(args.now)
+    text = TEXT[args.lang or default_language()]
+    orgs = [_organisation(args.org)] if args.org else list(Organisation.objects.order_by("slug"))
+    for org in orgs:
+        done = retention.run(org, now, dry_run=args.dry_run)
+        key = "retention_dry" if args.dry_run else "retention_done"
+        print(
+            text[key].format(
+                org=org.slug, rejected=len(done.rejected), expired=len(done.expired),
+                renew=len(done.renew),
+            )
+        )  # fmt: skip
+    return 0
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -947,6 +987,7 @@ _COMMANDS = {
     "outbox": cmd_outbox,
     "export-candidate": cmd_export_candidate,
     "erase-candidate": cmd_erase_candidate,
+    "retention": cmd_retention,
 }
 
 if __name__ == "__main__":  # pragma: no cover

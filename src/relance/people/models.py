@@ -122,6 +122,9 @@ class Candidate(models.Model):
     do_not_contact_at = models.DateTimeField(null=True, blank=True)
     email_bounced_at = models.DateTimeField(null=True, blank=True)
     last_contact_at = models.DateTimeField(null=True, blank=True)
+    # Anonymised by the retention rules: what statistics need is kept, nothing that leads
+    # back to the person.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     objects = OrgQuerySet.as_manager()

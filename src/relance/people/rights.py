@@ -156,3 +156,26 @@ def _plain(row: Any) -> dict[str, Any]:
     out.pop("organisation", None)
     out.pop("raw", None)
     return out
+
+
+def anonymise(candidate: Candidate, now: datetime) -> None:
+    """Keep what statistics need (the candidate's row, source, stars, applications and
+    their stages, the kinds and dates of the touchpoints) and nothing that leads back to the
+    person: names, addresses, texts, e-mails kept or queued. Unlike an erasure it leaves no
+    do-not-contact key: the person asked for nothing, the time to keep their data is over."""
+    with transaction.atomic():
+        person = Candidate.objects.select_for_update().get(pk=candidate.pk)
+        _inbound_of(person).delete()
+        OutboxMessage.objects.filter(candidate=person).delete()
+        Touchpoint.objects.filter(candidate=person).update(subject="", body="", message_id="")
+        Consent.objects.filter(candidate=person).update(text="")
+        Candidate.objects.filter(pk=person.pk).update(
+            external_ref="", first_name="", last_name="", email="", phone="", linkedin_url="",
+            tags=[], skills=[], interests=[], desired_role="", hook="", anonymised_at=now,
+            do_not_contact_at=person.do_not_contact_at or now,
+        )  # fmt: skip
+        Thread.objects.filter(candidate=person, status=Thread.Status.OPEN).update(
+            status=Thread.Status.STOPPED, stopped_at=now, reason="do_not_contact",
+            due_at=None, nominal_at=None, deadline_at=None, attention_at=None, priority=None,
+        )  # fmt: skip
+        audit(person, None, AuditEntry.Action.CHANGED, now, anonymised=True)

@@ -1,0 +1,95 @@
+"""How long a person's data is kept (the CNIL's guidance for recruitment), evaluated in the
+database — no candidate is loaded to be judged:
+
+- a rejected candidate who did not consent to the talent pool is anonymised 3 months after
+  the rejection;
+- everyone else is kept at most 2 years after the last contact; a talent-pool member is
+  asked to renew 30 days before (the request itself leaves with the consent pages).
+
+`relance retention` runs it, daily, with `--dry-run` to see first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from relance.engine import Purpose, Stage
+from relance.people import rights
+from relance.people.models import Application, Candidate, Consent, Organisation
+
+REJECTED_KEPT = timedelta(days=91)  # 3 months
+KEPT_AFTER_CONTACT = timedelta(days=730)  # 2 years
+RENEW_BEFORE = timedelta(days=30)
+
+
+@dataclass
+class Plan:
+    rejected: list[int] = field(default_factory=list)  # anonymise: rejected, no pool consent
+    expired: list[int] = field(default_factory=list)  # anonymise: 2 years without contact
+    renew: list[int] = field(default_factory=list)  # pool members to ask to renew
+
+
+def _pool_member() -> Exists:
+    return Exists(
+        Consent.objects.filter(
+            candidate=OuterRef("pk"), purpose=Purpose.TALENT_POOL, withdrawn_at__isnull=True
+        )
+    )
+
+
+def _kept(organisation: Organisation) -> QuerySet[Candidate]:
+    return Candidate.objects.of(organisation).filter(anonymised_at__isnull=True)
+
+
+def plan(organisation: Organisation, now: datetime) -> Plan:
+    rejected_long_ago = Exists(
+        Application.objects.filter(
+            candidate=OuterRef("pk"),
+            stage=Stage.REJECTED,
+            stage_changed_at__lte=now - REJECTED_KEPT,
+        )
+    )
+    still_in_process = Exists(
+        Application.objects.filter(candidate=OuterRef("pk")).exclude(
+            stage__in=[Stage.REJECTED, Stage.WITHDRAWN, Stage.HIRED]
+        )
+    )
+    rejected = (
+        _kept(organisation)
+        .filter(rejected_long_ago)
+        .exclude(_pool_member())
+        .exclude(still_in_process)
+    )
+    contact = Q(last_contact_at__lte=now - KEPT_AFTER_CONTACT) | Q(
+        last_contact_at__isnull=True, created_at__lte=now - KEPT_AFTER_CONTACT
+    )
+    expired = _kept(organisation).filter(contact).exclude(still_in_process)
+    renew = (
+        _kept(organisation)
+        .filter(_pool_member())
+        .filter(
+            last_contact_at__lte=now - KEPT_AFTER_CONTACT + RENEW_BEFORE,
+            last_contact_at__gt=now - KEPT_AFTER_CONTACT,
+        )
+    )
+    rejected_ids = list(rejected.order_by("pk").values_list("pk", flat=True))
+    already = set(rejected_ids)
+    return Plan(
+        rejected=rejected_ids,
+        expired=[
+            pk for pk in expired.order_by("pk").values_list("pk", flat=True) if pk not in already
+        ],
+        renew=list(renew.order_by("pk").values_list("pk", flat=True)),
+    )
+
+
+def run(organisation: Organisation, now: datetime, dry_run: bool) -> Plan:
+    """Work out the plan, and unless `dry_run`, anonymise whom it names."""
+    todo = plan(organisation, now)
+    if not dry_run:
+        for pk in todo.rejected + todo.expired:
+            rights.anonymise(Candidate(pk=pk, organisation=organisation), now)
+    return todo

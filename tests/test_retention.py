@@ -1,0 +1,90 @@
+"""The retention rules: who is anonymised when, evaluated in the database, with a dry run
+that changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from relance.cli import main
+from relance.engine import Purpose
+from relance.followups import services
+from relance.followups.events import Event, EventType
+from relance.followups.models import Touchpoint
+from relance.people import retention
+from relance.people.models import Application, Candidate, Job, Organisation, Recruiter
+from tests.conftest import paris
+
+pytestmark = pytest.mark.django_db
+
+NOW = paris(2026, 11, 20, 10, 0)
+
+
+@pytest.fixture
+def org():
+    org = Organisation.objects.create(name="Agence", slug="agence")
+    Recruiter.objects.create_user("r@agence.example", organisation=org)
+    return org
+
+
+def person(org, name, *, contact_days_ago=10, consent=False, rejected_days_ago=None, active=False):
+    at = NOW - timedelta(days=contact_days_ago)
+    c = Candidate.objects.create(
+        organisation=org, first_name=name, last_name="Martin", email=f"{name}@example.org",
+        created_at=at - timedelta(days=30), last_contact_at=at,
+    )  # fmt: skip
+    Touchpoint.objects.create(organisation=org, candidate=c, at=at, kind="message",
+                              direction="out", channel="email", body=f"Bonjour {name}")  # fmt: skip
+    if consent:
+        services.record_event(
+            Event(EventType.CONSENT_GIVEN, at, c, outcome=Purpose.TALENT_POOL), at
+        )
+        Candidate.objects.filter(pk=c.pk).update(last_contact_at=at)
+    job = Job.objects.get_or_create(organisation=org, title="Dev", defaults={"created_at": at})[0]
+    if rejected_days_ago is not None:
+        Application.objects.create(
+            organisation=org, candidate=c, job=job, stage="rejected", furthest_stage="interview",
+            stage_changed_at=NOW - timedelta(days=rejected_days_ago),
+        )  # fmt: skip
+    if active:
+        other = Job.objects.create(organisation=org, title="Ops", created_at=at)
+        Application.objects.create(organisation=org, candidate=c, job=other, stage="interview",
+                                   furthest_stage="interview", stage_changed_at=at)  # fmt: skip
+    return c
+
+
+def test_who_is_anonymised_and_who_is_asked_to_renew(org):
+    old_reject = person(org, "ancien", rejected_days_ago=100)
+    recent_reject = person(org, "recent", rejected_days_ago=30)
+    pool_reject = person(org, "vivier", rejected_days_ago=100, consent=True)
+    busy = person(org, "encours", rejected_days_ago=100, active=True)
+    silent = person(org, "silence", contact_days_ago=740)
+    renew = person(org, "renouveler", contact_days_ago=715, consent=True)
+    plan = retention.plan(org, NOW)
+    assert plan.rejected == [old_reject.pk]
+    assert plan.expired == [silent.pk]
+    assert plan.renew == [renew.pk]
+    for kept in (recent_reject, pool_reject, busy):
+        assert kept.pk not in plan.rejected + plan.expired
+
+
+def test_a_dry_run_changes_nothing_and_a_run_anonymises(org, capsys):
+    gone = person(org, "ancien", rejected_days_ago=100)
+    kept = person(org, "recent", rejected_days_ago=30)
+    assert main(["retention", "--dry-run", "--now", NOW.isoformat(), "--lang", "en"]) == 0
+    assert "1 rejected candidate(s)" in capsys.readouterr().out
+    assert Candidate.objects.get(pk=gone.pk).first_name == "ancien"
+    assert main(["retention", "--org", "agence", "--now", NOW.isoformat(), "--lang", "en"]) == 0
+    assert "anonymised" in capsys.readouterr().out
+    gone = Candidate.objects.get(pk=gone.pk)
+    assert (gone.first_name, gone.last_name, gone.email) == ("", "", "")
+    assert gone.anonymised_at == NOW
+    assert gone.do_not_contact_at is not None
+    assert not Touchpoint.objects.filter(candidate=gone).exclude(body="").exists()
+    # What statistics need stays: the application and its stages, the touchpoints' kinds.
+    assert Application.objects.get(candidate=gone).furthest_stage == "interview"
+    assert Touchpoint.objects.filter(candidate=gone, kind="message").exists()
+    assert Candidate.objects.get(pk=kept.pk).first_name == "recent"
+    # Anonymised once: a second run finds nobody.
+    assert retention.plan(org, NOW).rejected == []
