@@ -157,3 +157,21 @@ def test_a_person_erased_then_added_again_is_never_contacted(world):
         organisation=world.org, first_name="Zoé", email="zoe@example.org", created_at=NOW
     )
     assert other.do_not_contact_at is None
+
+
+def test_an_admin_exports_and_erases_from_the_candidate_page(client, world):
+    client.force_login(world.recruiter)  # not an admin
+    assert client.post(f"/candidates/{world.lea.pk}/export/").status_code == 404
+    assert client.post(f"/candidates/{world.lea.pk}/erase/", {"sure": "1"}).status_code == 404
+    client.force_login(world.stranger)  # another organisation
+    assert client.post(f"/candidates/{world.lea.pk}/erase/", {"sure": "1"}).status_code == 404
+    client.force_login(world.admin)
+    page = client.get(f"/candidates/{world.lea.pk}/").content.decode()
+    assert "Erase this person" in page or "Effacer cette personne" in page
+    response = client.post(f"/candidates/{world.lea.pk}/export/")
+    assert response["Content-Type"] == "application/zip"
+    assert zipfile.ZipFile(io.BytesIO(response.content)).read("candidate.json")
+    client.post(f"/candidates/{world.lea.pk}/erase/")  # not confirmed: nothing happens
+    assert Candidate.objects.filter(pk=world.lea.pk).exists()
+    assert client.post(f"/candidates/{world.lea.pk}/erase/", {"sure": "1"}).status_code == 302
+    assert not Candidate.objects.filter(pk=world.lea.pk).exists()

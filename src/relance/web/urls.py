@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from relance.web.views import account, candidates, demo, jobs, settings, templates, today
+from relance.web.views import account, candidates, demo, jobs, rights, settings, templates, today
 
 app_name = "web"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("threads/<int:pk>/<str:action>/", today.act, name="thread_act"),
     path("candidates/", candidates.candidates, name="candidates"),
     path("candidates/<int:pk>/", candidates.candidate, name="candidate"),
+    path("candidates/<int:pk>/export/", rights.export, name="candidate_export"),
+    path("candidates/<int:pk>/erase/", rights.erase, name="candidate_erase"),
     path("candidates/<int:pk>/<str:action>/", candidates.candidate_act, name="candidate_act"),
     path("jobs/", jobs.jobs, name="jobs"),
     path("jobs/<int:pk>/", jobs.job, name="job"),
