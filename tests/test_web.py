@@ -401,3 +401,19 @@ def test_a_list_page_reads_a_bounded_window_and_offers_to_search_older_ones(
         pages += 1
     assert pages >= 2
     assert f'href="/candidates/{rare.pk}/"' in body
+
+
+def test_bad_input_on_settings_and_the_candidate_page_changes_nothing(client_of, world):
+    client = client_of(world.admin)
+    world.admin.signature = "Claire, Agence Test"
+    world.admin.save(update_fields=["signature"])
+    for bad in ({"port": "vingt"}, {"security": "tls9"}, {"address": "pas-une-adresse"}):
+        form = {"signature": "Changed", "address": "claire@test.example", **bad}
+        client.post(reverse("web:settings_identity"), form)
+        assert Recruiter.objects.get(pk=world.admin.pk).signature == "Claire, Agence Test", bad
+    before = Touchpoint.objects.filter(candidate=world.lea).count()
+    url = reverse("web:candidate_act", args=[world.lea.pk, "reply"])
+    response = client.post(url, {"channel": "pigeon"})
+    assert response.status_code == 400
+    assert b"channel='pigeon'" in response.content
+    assert Touchpoint.objects.filter(candidate=world.lea).count() == before

@@ -197,18 +197,9 @@ def default_language() -> str:
 
 
 def parse_now(raw: str | None) -> datetime:
-    if raw is None:
-        return datetime.now(tz=UTC)
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(
-            f"--now {raw!r}: expected an ISO 8601 date-time with an offset, "
-            "like 2026-03-02T09:00:00+01:00"
-        ) from None
-    if moment.tzinfo is None:
-        raise BadInput(f"--now {raw!r}: add a UTC offset, like {raw}+01:00")
-    return moment.astimezone(UTC)
+    from relance import clock
+
+    return datetime.now(tz=UTC) if raw is None else clock.parse_instant(raw, "--now")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -616,6 +607,7 @@ def _print_timeline(result: Any, lang: str) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from relance import demo
+    from relance.followups import agenda
 
     now = parse_now(args.now)
     lang = args.lang or default_language()
@@ -642,7 +634,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             sent=cycle.sent, waiting=cycle.queued - cycle.sent, kept=kept, folder=folder
         )
     )
-    show_agenda(org, None, now, demo.end_of_day(now, org), args.limit, False, lang)
+    show_agenda(org, None, now, agenda.end_of_day(now, org), args.limit, False, lang)
     console.print(
         text["demo_try"].format(email=demo.first_recruiter_email(org), example=demo.EXAMPLE_HINT)
     )
@@ -714,10 +706,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
         raise BadInput("--interval must be above 0 seconds and --batch at least 1")
     migrate()
     lang = args.lang or default_language()
-    from relance.clock import running_from
+    from relance import clock
 
-    clock = running_from(parse_now(args.now)) if args.now else None
-    worker = Worker(name=args.name, batch=args.batch, **({"clock": clock} if clock else {}))
+    if args.now:
+        clock.start_at(parse_now(args.now))  # the clock starts there and runs on
+    worker = Worker(name=args.name, batch=args.batch, clock=clock.now)
     text = TEXT[lang]
 
     def show(report: Any) -> None:

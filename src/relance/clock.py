@@ -8,22 +8,11 @@ browser tests). RELANCE_CLOCK_START does it for the web app from the environment
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from relance.errors import InputError
 
 _offset: float | None = None
-
-
-def running_from(start: datetime) -> Callable[[], datetime]:
-    """A clock that reads `start` now and runs on from there."""
-    offset = start.timestamp() - time.time()
-
-    def read() -> datetime:
-        return datetime.fromtimestamp(time.time() + offset, tz=UTC)
-
-    return read
 
 
 def start_at(start: datetime | None) -> None:
@@ -32,17 +21,18 @@ def start_at(start: datetime | None) -> None:
     _offset = None if start is None else start.timestamp() - time.time()
 
 
-def parse_start(raw: str, where: str) -> datetime:
+def parse_instant(raw: str, where: str) -> datetime:
+    """An ISO 8601 instant with its offset, in UTC; `where` names it in the message."""
     try:
-        start = datetime.fromisoformat(raw)
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise InputError(
-            f"{where}={raw!r}: expected an ISO 8601 instant with its offset, "
-            "e.g. 2026-03-02T09:00:00+01:00"
+            f"{where} {raw!r}: expected an ISO 8601 date-time with an offset, "
+            "like 2026-03-02T09:00:00+01:00"
         ) from None
-    if start.tzinfo is None:
-        raise InputError(f"{where}={raw!r}: give the offset, e.g. +01:00 or Z")
-    return start
+    if moment.tzinfo is None:
+        raise InputError(f"{where} {raw!r}: add a UTC offset, like {raw}+01:00")
+    return moment.astimezone(UTC)
 
 
 def now() -> datetime:

@@ -236,12 +236,6 @@ def first_recruiter_email(org: Organisation) -> str:
     return first.email if first else ""
 
 
-def end_of_day(now: datetime, org: Organisation) -> datetime:
-    """The end of today in the organisation's time zone: the demo shows the whole day."""
-    day = calendar.local(now, org.timezone).date()
-    return max(now, calendar.at_local(day, time(23, 59), org.timezone))
-
-
 def _ascii(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "".join(ch for ch in folded.lower() if ch.isalnum())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from relance.engine import calendar
@@ -13,6 +13,12 @@ from relance.engine.reasons import sentence
 from relance.followups import sql
 from relance.followups.models import Thread
 from relance.people.models import Application, Candidate, Job, Organisation, Recruiter
+
+
+def end_of_day(now: datetime, organisation: Organisation) -> datetime:
+    """The end of today in the organisation's time zone: an agenda shows the whole day."""
+    day = calendar.local(now, organisation.timezone).date()
+    return max(now, calendar.at_local(day, time(23, 59), organisation.timezone))
 
 
 def due_threads(

@@ -335,7 +335,7 @@ def prepared_message(thread: Thread, now: datetime) -> compose.Rendered:
     return render_for(thread, decide_now(thread, now), now)
 
 
-def snooze(thread_id: int, now: datetime, until: datetime, recruiter: Recruiter | None) -> None:
+def snooze(thread_id: int, now: datetime, until: datetime) -> None:
     """Put the thread's next action off until `until` (a recruiter's "not today"): the
     engine holds it back with the reason `snoozed`; every other rule still applies after."""
     if until <= now:

@@ -10,4 +10,4 @@ class WebConfig(AppConfig):
         from relance import clock
 
         if settings.RELANCE_CLOCK_START:
-            clock.start_at(clock.parse_start(settings.RELANCE_CLOCK_START, "RELANCE_CLOCK_START"))
+            clock.start_at(clock.parse_instant(settings.RELANCE_CLOCK_START, "RELANCE_CLOCK_START"))

@@ -23,7 +23,8 @@ _TABLES = {
 }
 
 
-def _lang() -> str:
+def reader_language() -> str:
+    """`fr` or `en`: the language the page is shown in."""
     return "fr" if (get_language() or "fr").startswith("fr") else "en"
 
 
@@ -35,28 +36,28 @@ def label(code: str, table: str) -> Any:
 @register.filter
 def why(item: Any) -> str:
     """An agenda row's reason: what it is for, or the rule that still holds it back."""
-    return str(item.why(_lang()))
+    return str(item.why(reader_language()))
 
 
 @register.filter
 def reason(code: str, params: dict[str, Any] | None = None) -> str:
-    return reasons.sentence(code, _lang(), params or {}) if code else ""
+    return reasons.sentence(code, reader_language(), params or {}) if code else ""
 
 
 @register.filter
 def situation(code: str) -> str:
-    return reasons.situation_label(code, _lang()) if code else ""
+    return reasons.situation_label(code, reader_language()) if code else ""
 
 
 @register.simple_tag
 def action(situation_code: str, step: int | None, channel: str | None) -> str:
-    return reasons.action_label(situation_code, step, channel or None, _lang())
+    return reasons.action_label(situation_code, step, channel or None, reader_language())
 
 
 @register.filter
 def moment(value: datetime | None) -> str:
     """A date and time in the reader's language, in the time the value carries."""
-    return reasons.format_moment(value, _lang()) if value else ""
+    return reasons.format_moment(value, reader_language()) if value else ""
 
 
 @register.filter

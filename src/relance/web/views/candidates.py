@@ -29,7 +29,7 @@ from relance.people.models import (
     Organisation,
     Recruiter,
 )
-from relance.web import labels, scope
+from relance.web import addresses, labels, scope
 
 PAGE = 50
 # The most candidate ids one page view reads (about 25 ms on SQLite at a million).
@@ -80,7 +80,7 @@ def candidates(request: HttpRequest) -> HttpResponse:
             "stages": labels.STAGES,
             "sources": labels.SOURCES,
             "purposes": labels.PURPOSES,
-            "candidate_prefix": reverse("web:candidate", args=[0]).removesuffix("0/"),
+            "candidate_prefix": addresses.prefix("web:candidate"),
         },
     )
 
@@ -282,10 +282,12 @@ def candidate_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         event.direction = "in" if post.get("direction") == "in" else "out"
         done = _("Call logged.")
     elif action == "reply":
-        event.type, event.channel = (
-            EventType.REPLY_RECEIVED,
-            Channel(post.get("channel") or "email"),
-        )
+        channel = post.get("channel") or "email"
+        if channel not in labels.CHANNELS:
+            return HttpResponseBadRequest(
+                f"channel={channel!r}: expected one of {', '.join(labels.CHANNELS)}"
+            )
+        event.type, event.channel = EventType.REPLY_RECEIVED, Channel(channel)
         event.body = post.get("body", "").strip()[:5000]
         done = _("Answer logged: every follow-up chasing an answer stops.")
     elif action == "do_not_contact":

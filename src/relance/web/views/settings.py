@@ -154,38 +154,38 @@ def save_policy(request: HttpRequest) -> HttpResponse:
 @require_POST
 @scope.recruiter_page
 def save_identity(request: HttpRequest) -> HttpResponse:
-    """My signature and phone, and the identity my e-mails leave under."""
+    """My signature and phone, and the identity my e-mails leave under. Every value is
+    checked before anything is written: a bad one changes nothing."""
     user = scope.me(request)
     post = request.POST
     address = post.get("address", "").strip()
+    port = post.get("port", "587").strip() or "587"
+    security = post.get("security", Security.STARTTLS)
+    if address and "@" not in address:
+        messages.error(
+            request,
+            _("The sending address %(address)s is not an e-mail address.") % {"address": address},
+        )
+        return redirect("web:settings")
+    if not port.isdigit():
+        return HttpResponseBadRequest(f"port={port!r}: expected a whole number")
+    if security not in Security.values:
+        return HttpResponseBadRequest(
+            f"security={security!r}: expected one of {', '.join(Security.values)}"
+        )
     with transaction.atomic():
         user.signature = post.get("signature", "")[:2000]
         user.phone = post.get("phone", "").strip()[:32]
         user.save(update_fields=["signature", "phone"])
         if address:
-            if "@" not in address:
-                messages.error(
-                    request,
-                    _("The sending address %(address)s is not an e-mail address.")
-                    % {"address": address},
-                )
-                return redirect("web:settings")
             sender = Sender.objects.filter(recruiter=user).first() or Sender(
                 recruiter=user, organisation=scope.organisation(request)
             )
             sender.address = address
             sender.name = post.get("name", "").strip()[:200]
             sender.host = post.get("host", "").strip()[:255]
-            port = post.get("port", "587").strip()
-            if not port.isdigit():
-                return HttpResponseBadRequest(f"port={port!r}: expected a whole number")
             sender.port = int(port)
             sender.username = post.get("username", "").strip()[:320]
-            security = post.get("security", Security.STARTTLS)
-            if security not in Security.values:
-                return HttpResponseBadRequest(
-                    f"security={security!r}: expected one of {', '.join(Security.values)}"
-                )
             sender.security = security
             if post.get("password"):
                 sender.password_encrypted = crypto.encrypt(post["password"])

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,8 +22,8 @@ from relance.messaging.compose import TemplateProblem
 from relance.messaging.models import Alert, OutboxMessage
 from relance.messaging.senders import alert_text
 from relance.people.models import Organisation, Recruiter
-from relance.web import labels, scope
-from relance.web.templatetags.relance import _lang
+from relance.web import addresses, labels, scope
+from relance.web.templatetags.relance import reader_language
 from relance.worker import wake_local
 
 # The most urgent rows first; "show more" asks for up to MORE. Each row costs template
@@ -37,8 +36,8 @@ def prefixes() -> dict[str, Any]:
     candidate addresses (each row adds its id) and the buttons' words. A reverse and a
     translation per row and per button cost more than half of the page."""
     return {
-        "thread_prefix": reverse("web:thread_message", args=[0]).removesuffix("0/message/"),
-        "candidate_prefix": reverse("web:candidate", args=[0]).removesuffix("0/"),
+        "thread_prefix": addresses.prefix("web:thread_message", "message/"),
+        "candidate_prefix": addresses.prefix("web:candidate"),
         "words": {
             "message": _("Prepared message"),
             "send": _("Send now"),
@@ -60,7 +59,8 @@ def today(request: HttpRequest) -> HttpResponse:
     team = request.GET.get("team") == "1"
     recruiter = None if team else user
     limit = MORE if request.GET.get("more") == "1" else LIMIT
-    rows = agenda.items(org, end_of_day(now, org), now, recruiter, limit=limit)
+    until = agenda.end_of_day(now, org)
+    rows = agenda.items(org, until, now, recruiter, limit=limit)
     groups = [
         ("overdue", _("Late: a deadline has passed"), [i for i in rows if i.overdue]),
         ("due", _("To do now"), [i for i in rows if not i.overdue and not i.waiting]),
@@ -71,7 +71,7 @@ def today(request: HttpRequest) -> HttpResponse:
         ),
     ]
     if not team:
-        later_days = agenda.held_back(org, user, end_of_day(now, org))
+        later_days = agenda.held_back(org, user, until)
         groups.append(
             (
                 "held",
@@ -80,7 +80,7 @@ def today(request: HttpRequest) -> HttpResponse:
             )
         )
     alerts = [
-        alert_text(a, _lang())
+        alert_text(a, reader_language())
         for a in Alert.objects.of(org).filter(recruiter=user, resolved_at=None).order_by("pk")[:5]
     ]
     return render(
@@ -99,11 +99,6 @@ def today(request: HttpRequest) -> HttpResponse:
             **prefixes(),
         },
     )
-
-
-def end_of_day(now: datetime, org: Organisation) -> datetime:
-    day = calendar.local(now, org.timezone).date()
-    return max(now, calendar.at_local(day, time(23, 59), org.timezone))
 
 
 def done_today(org: Organisation, recruiter: Recruiter | None, now: datetime) -> int:
@@ -150,9 +145,6 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-ACTIONS = ("send", "done", "call", "snooze", "skip")
-
-
 @require_POST
 @scope.recruiter_page
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -185,12 +177,11 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 else _("Marked as done.")
             )
         elif action == "snooze":
-            days = (
-                int(request.POST.get("days", "1")) if request.POST.get("days", "1").isdigit() else 0
-            )
+            raw = request.POST.get("days", "1")
+            days = int(raw) if raw.isdigit() else 0
             if days not in labels.SNOOZES:
-                return HttpResponseBadRequest(f"unknown snooze {days!r}: 1, 3 or 7 days")
-            snooze(thread.pk, now, now + timedelta(days=days), user)
+                return HttpResponseBadRequest(f"days={raw!r}: expected 1, 3 or 7")
+            snooze(thread.pk, now, now + timedelta(days=days))
             done = _("Put off: %(when)s.") % {"when": labels.SNOOZES[days]}
         elif action == "skip":
             code = request.POST.get("why", "")
@@ -205,7 +196,9 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         # Not due any more (a rule holds it back, the thread ended): say why, as stored.
         fresh = scope.thread(request, pk)
         code = fresh.delay_reason or fresh.reason
-        error = _("Not done: %(why)s") % {"why": sentence(code, _lang(), fresh.reason_params)}
+        error = _("Not done: %(why)s") % {
+            "why": sentence(code, reader_language(), fresh.reason_params)
+        }
     return _row(request, scope.thread(request, pk), now, done, error)
 
 
