@@ -53,6 +53,7 @@ def variables(previous: bool = True, job: bool = True, hook: str = "") -> dict:
         "processing_days": 2,
         "answer_days": 14,
         "pool_link": "http://localhost:8000/c/pool/token/",
+        "notice": "Why this message: … http://localhost:8000/c/preferences/token/",
     }  # fmt: skip
 
 

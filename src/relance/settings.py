@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "relance.people",
     "relance.followups",
     "relance.messaging",
+    "relance.pools",
     "relance.web",
 ]
 

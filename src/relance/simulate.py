@@ -23,6 +23,8 @@ from relance.errors import InputError, ScenarioError
 from relance.followups import services
 from relance.followups.events import Event
 from relance.followups.models import Thread
+from relance.messaging import outbox
+from relance.messaging.models import OutboxMessage
 from relance.messaging.outbox import MemoryTransport
 from relance.people.models import Candidate, Job, Organisation, Recruiter
 from relance.scenario import EventSpec, Scenario
@@ -251,6 +253,19 @@ class _Replay:
             raise ScenarioError(
                 self.scenario.source, spec.line, f"events[{spec.index}]", str(error)
             ) from None
+        if self.act_before is None or spec.at < self.act_before:
+            self._deliver_single(spec.at)
+
+    def _deliver_single(self, now: datetime) -> None:
+        """Deliver what an event wrote to the outbox outside any thread (an
+        acknowledgement) at once, as a worker would within seconds."""
+        ids = list(
+            OutboxMessage.objects.of(self.org)
+            .filter(thread=None, status=OutboxMessage.Status.PENDING, due_at__lte=now)
+            .values_list("pk", flat=True)
+        )
+        if ids:
+            self._effects(outbox.deliver_batch(ids, self.transport, now))
 
     def _due(self, thread: Thread, what: str, now: datetime) -> None:
         self.emitted.add((thread.pk, thread.action_index, what))

@@ -46,6 +46,8 @@ class Event:
     body: str = ""
     consent_method: str = "form"
     consent_text: str = ""
+    consent_version: str = ""  # which wording was shown (pools/consent.py)
+    consent_language: str = ""
     # Hard rule 8: starting a thread while another recruiter follows this person up needs
     # a confirmation. An event that already happened (a message sent) is confirmed.
     confirmed: bool = True

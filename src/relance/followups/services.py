@@ -44,10 +44,12 @@ from relance.followups.steps import (
     perform_send,
     prepared_message,
     queue_send,
+    send_edited,
 )
 from relance.followups.timeline import note_contact, record_step, render_step
-from relance.messaging import compose
+from relance.messaging import compose, outbox
 from relance.people.models import Application, Candidate, Consent, Recruiter
+from relance.pools import pools
 
 __all__ = [
     "Effect",
@@ -61,6 +63,7 @@ __all__ = [
     "queue_send",
     "recompute_candidate",
     "record_event",
+    "send_edited",
     "thread_view",
 ]
 
@@ -316,20 +319,15 @@ def _on_application_received(event: Event) -> list[Effect]:
             processing_days=policy.application_followup_within_days,
             answer_days=policy.answer_deadline_days,
         )
-        ack_touch = _add_touch(
-            event,
-            TouchKind.ACKNOWLEDGEMENT,
-            direction=Direction.OUT,
-            channel=Channel.EMAIL,
-            application=application,
-            recruiter=recruiter,
-            subject=rendered.subject,
-            body=rendered.body,
-            reason="acknowledgement",
-        )
-        # Derived from the application it acknowledges (one receipt per application).
-        Touchpoint.objects.filter(pk=ack_touch.pk).update(
-            message_id=compose.message_id(candidate.organisation_id, "ack", touch.pk)
+        # Written to the outbox at once (the touchpoint follows when the server accepts
+        # it); its Message-ID derives from the application it acknowledges.
+        outbox.write_single(
+            candidate,
+            recruiter,
+            "acknowledgement",
+            rendered,
+            compose.message_id(candidate.organisation_id, "ack", touch.pk),
+            event.at,
         )
         effects.append(
             Effect(
@@ -444,6 +442,7 @@ def _on_stage_changed(event: Event) -> list[Effect]:
     application.stage_changed_at = event.at
     application.save(update_fields=["stage", "furthest_stage", "stage_changed_at"])
     touch = _add_touch(event, TouchKind.STAGE_CHANGE, outcome=stage, application=application)
+    pools.apply_rules(application)  # "rejected at final on a Java job → java-finalist"
     if stage is not Stage.REJECTED:
         return []
     anchor = application.last_interview_at or application.applied_at or event.at
@@ -469,6 +468,8 @@ def _on_consent_given(event: Event) -> list[Effect]:
         given_at=event.at,
         method=event.consent_method,
         text=event.consent_text,
+        version=event.consent_version,
+        language=event.consent_language,
         recorded_by=event.recruiter,
     )
     _add_touch(event, TouchKind.CONSENT_GIVEN, outcome=purpose)

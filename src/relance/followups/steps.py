@@ -47,6 +47,8 @@ from relance.messaging import compose, outbox
 from relance.messaging.models import OutboxMessage
 from relance.people.models import Candidate, Recruiter
 
+ACKNOWLEDGEMENT = "acknowledgement"
+
 
 class NotDue(Exception):
     """The thread has nothing of that kind due now."""
@@ -86,6 +88,40 @@ def queue_send(thread_id: int, now: datetime) -> tuple[OutboxMessage | None, lis
             rendered, message_id, now,
         )  # fmt: skip
     return row, []
+
+
+def send_edited(
+    thread_id: int, now: datetime, subject: str, body: str, recruiter: Recruiter | None
+) -> OutboxMessage:
+    """Send the e-mail of a task a recruiter edited (a personal rejection, interview
+    feedback): written to the outbox as they wrote it, and checked again when it leaves
+    like every other message. The task is done when the server accepts it."""
+    subject, body = subject.strip(), body.strip()
+    if not subject or not body:
+        raise ValueError("an e-mail needs a subject and a body")
+    with transaction.atomic():
+        thread = locked_thread(thread_id)
+        decision = decide_now(thread, now)
+        if (
+            decision.kind is not DecisionKind.TASK
+            or decision.channel is not Channel.EMAIL
+            or decision.action_index is None
+        ):
+            raise NotDue(f"thread {thread_id}: no e-mail to write now ({decision.kind})")
+        if not thread.candidate.email:
+            raise NotDue(f"thread {thread_id}: the candidate has no e-mail address")
+        message_id = compose.message_id(
+            thread.organisation_id, "t", thread.pk, decision.action_index
+        )
+        rendered = compose.Rendered(decision.template or "", thread.candidate.language,
+                                    subject, body)  # fmt: skip
+        if recruiter is not None and thread.recruiter_id != recruiter.pk:
+            Thread.objects.filter(pk=thread.pk).update(recruiter=recruiter)
+            thread.recruiter = recruiter
+        return outbox.write(
+            thread, decision.action_index, decision.step, decision.why, decision.doubles_call,
+            rendered, message_id, now, by_hand=True,
+        )  # fmt: skip
 
 
 def perform_send(thread_id: int, now: datetime, transport: outbox.Transport) -> list[Effect]:
@@ -132,7 +168,9 @@ def record_sent(sent: list[tuple[OutboxMessage, Decision | None]], now: datetime
                     if row.thread_id in threads
                     else None,
                     at=row.sent_at or now,
-                    kind=TouchKind.MESSAGE,
+                    kind=TouchKind.ACKNOWLEDGEMENT
+                    if row.reason == ACKNOWLEDGEMENT
+                    else TouchKind.MESSAGE,
                     direction=Direction.OUT,
                     channel=Channel.EMAIL,
                     step=row.step,
@@ -161,6 +199,8 @@ def record_sent(sent: list[tuple[OutboxMessage, Decision | None]], now: datetime
                 params=dict(decision.params) if decision is not None else {},
             )
             for row, decision in sent
+            # An acknowledgement's send was told when it was decided, with the application.
+            if row.reason != ACKNOWLEDGEMENT
         ]
         return effects + recompute_candidates(candidates, now)
 

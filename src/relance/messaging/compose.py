@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 
 from relance.engine import calendar
 from relance.engine.reasons import format_day
 from relance.messaging.models import Template
 from relance.messaging.render import Rendered, Source, TemplateProblem, builtin, render
 from relance.people.models import Candidate, Job, Organisation, Recruiter
-
-POOL_LINK_SALT = "relance.pool-link"
+from relance.pools import links
 
 
 def template_source(organisation: Organisation, name: str, language: str) -> Source:
@@ -47,9 +45,28 @@ def message_id(organisation_id: int, kind: str, *parts: int) -> str:
 
 
 def pool_link(candidate: Candidate) -> str:
-    """A personal signed link to join the talent pool (the form comes with the consent pages)."""
-    token = signing.dumps({"c": candidate.pk, "o": candidate.organisation_id}, salt=POOL_LINK_SALT)
-    return f"{settings.RELANCE_BASE_URL}/c/pool/{token}/"
+    """A personal signed link to the form that joins the talent pool (single use)."""
+    return links.url(candidate, "consent")
+
+
+NOTICE = {
+    "fr": "Pourquoi ce message : {company} recrute et votre parcours correspond à ce que "
+    "nous cherchons. Nous conservons vos coordonnées professionnelles pour vous parler de "
+    "postes, au plus 2 ans après notre dernier échange. Vous pouvez consulter, corriger ou "
+    "effacer vos données, ou ne plus être contacté(e) : répondez simplement à ce message, "
+    "ou rendez-vous sur {link}",
+    "en": "Why this message: {company} is hiring and your background matches what we look "
+    "for. We keep your professional contact details to talk to you about roles, for at "
+    "most 2 years after our last exchange. You can see, correct or erase your data, or "
+    "ask not to be contacted: simply reply to this message, or go to {link}",
+}
+
+
+def notice(candidate: Candidate, company: str) -> str:
+    """The information notice a sourced candidate gets with our first message (GDPR
+    article 14): who we are, why we have their data, their rights, and a link."""
+    text = NOTICE.get(candidate.language, NOTICE["en"])
+    return text.format(company=company, link=links.url(candidate, "preferences"))
 
 
 def context(
@@ -92,6 +109,7 @@ def context(
         "processing_days": processing_days,
         "answer_days": answer_days,
         "pool_link": pool_link(candidate),
+        "notice": notice(candidate, organisation.name),
     }
 
 

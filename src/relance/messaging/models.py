@@ -146,6 +146,14 @@ class OutboxMessage(models.Model):
     step = models.PositiveSmallIntegerField(null=True, blank=True)
     reason = models.CharField(max_length=32, blank=True)
     doubles_call = models.BooleanField(default=False)
+    # A campaign's message: which campaign, and its topic (a preference's rhythm counts
+    # the messages of one topic a candidate received).
+    campaign = models.ForeignKey(
+        "pools.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    topic = models.CharField(max_length=20, blank=True)
+    # Written by a recruiter (a personal e-mail task, edited before it leaves).
+    by_hand = models.BooleanField(default=False)
     message_id = models.CharField(max_length=300, unique=True)
     from_address = models.CharField(max_length=320)
     to_address = models.CharField(max_length=320)
@@ -188,6 +196,11 @@ class OutboxMessage(models.Model):
                 fields=["sender", "slot_at"],
                 name="outbox_slots",
                 condition=models.Q(slot_at__isnull=False),
+            ),
+            models.Index(
+                fields=["candidate", "topic", "created_at"],
+                name="outbox_topic",
+                condition=~models.Q(topic=""),
             ),
             models.Index(
                 fields=["lease_until"],

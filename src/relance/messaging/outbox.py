@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection as db
@@ -35,7 +36,7 @@ from relance.messaging.transport import (
     Transport,
     build,
 )
-from relance.people.models import Candidate
+from relance.people.models import Candidate, Recruiter
 
 __all__ = ["DjangoTransport", "MemoryTransport", "Outgoing", "SendResult", "Transport"]
 
@@ -48,7 +49,8 @@ BACKOFF_CEILING = timedelta(hours=6)
 
 
 def write(thread: Thread, action_index: int, step: int | None, reason: str, doubles_call: bool,
-          rendered: Rendered, message_id: str, now: datetime) -> OutboxMessage:  # fmt: skip
+          rendered: Rendered, message_id: str, now: datetime,
+          by_hand: bool = False) -> OutboxMessage:  # fmt: skip
     """The outbox row of a thread's step, in the caller's transaction. Writing the same step
     twice returns the row already written."""
     existing = OutboxMessage.objects.filter(thread=thread, action_index=action_index).first()
@@ -60,18 +62,54 @@ def write(thread: Thread, action_index: int, step: int | None, reason: str, doub
         .order_by("at", "pk")
         .values_list("message_id", flat=True)
     )
-    recruiter = thread.recruiter
-    sender = senders.sender_for(recruiter)
-    to_address = thread.candidate.email
-    return OutboxMessage.objects.create(
+    return _row(
         organisation_id=thread.organisation_id,
-        candidate_id=thread.candidate_id,
+        candidate=thread.candidate,
+        recruiter=thread.recruiter,
+        rendered=rendered,
+        message_id=message_id,
+        now=now,
         thread=thread,
-        recruiter=recruiter,
         action_index=action_index,
         step=step,
         reason=reason,
         doubles_call=doubles_call,
+        by_hand=by_hand,
+        in_reply_to=earlier[-1] if earlier else "",
+        references=" ".join(earlier),
+    )
+
+
+def write_single(candidate: Candidate, recruiter: Recruiter | None, reason: str,
+                 rendered: Rendered, message_id: str, now: datetime,
+                 **fields: Any) -> OutboxMessage:  # fmt: skip
+    """The outbox row of a message outside any thread (an acknowledgement, a campaign's
+    message), in the caller's transaction. Its Message-ID is unique: writing it twice
+    returns the row already written."""
+    existing = OutboxMessage.objects.filter(message_id=message_id).first()
+    if existing is not None:
+        return existing
+    return _row(organisation_id=candidate.organisation_id, candidate=candidate,
+                recruiter=recruiter, rendered=rendered, message_id=message_id, now=now,
+                reason=reason, **fields)  # fmt: skip
+
+
+def _row(
+    *,
+    organisation_id: int,
+    candidate: Candidate,
+    recruiter: Recruiter | None,
+    rendered: Rendered,
+    message_id: str,
+    now: datetime,
+    **fields: Any,
+) -> OutboxMessage:
+    sender = senders.sender_for(recruiter)
+    to_address = candidate.email
+    return OutboxMessage.objects.create(
+        organisation_id=organisation_id,
+        candidate_id=candidate.pk,
+        recruiter=recruiter,
         message_id=message_id,
         sender=sender,
         from_address=senders.from_header(sender, recruiter),
@@ -79,10 +117,9 @@ def write(thread: Thread, action_index: int, step: int | None, reason: str, doub
         to_domain=to_address.rpartition("@")[2].lower(),
         subject=rendered.subject,
         body=rendered.body,
-        in_reply_to=earlier[-1] if earlier else "",
-        references=" ".join(earlier),
         due_at=now,
         created_at=now,
+        **fields,
     )
 
 
@@ -191,6 +228,7 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
     rule stops them for good), put back to wait (a rule holds them until a later moment),
     or released (a second message to a candidate already in this batch)."""
     from relance.followups.steps import lock_candidates, pending_sends, thread_decisions
+    from relance.pools import campaigns
 
     with transaction.atomic():
         rows = sql.objects(
@@ -203,7 +241,10 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
             return []
         # Candidates first, then senders, each in id order: as every writer does.
         lock_candidates(sorted({row.candidate_id for row in rows}))
-        decisions = thread_decisions(rows, now, pending_sends(rows))
+        in_flight = pending_sends(rows)
+        decisions = thread_decisions(rows, now, in_flight)
+        campaign_rows = [row for row in rows if row.campaign_id is not None]
+        verdicts = campaigns.recheck(campaign_rows, now, in_flight) if campaign_rows else {}
         identities = sql.by_ids(Sender, {row.sender_id for row in rows if row.sender_id})
         senders.lock_senders({row.sender_id for row in rows})
         budgets: dict[int | None, senders.Budget] = {}
@@ -223,7 +264,8 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
                 if decision.action_index != row.action_index or decision.kind is DecisionKind.STOP:
                     _close(row, OutboxMessage.Status.CANCELLED, f"no longer due: {decision.why}")
                     continue
-                if decision.kind is not DecisionKind.SEND:
+                by_hand = row.by_hand and decision.kind is DecisionKind.TASK
+                if decision.kind is not DecisionKind.SEND and not by_hand:
                     # Held back by a rule that changed since it was written: wait for it.
                     _wait(row, decision.at, decision.why)
                     continue
@@ -233,6 +275,14 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
                     continue
             else:
                 decision = None
+            if row.pk in verdicts:
+                verdict, until, why = verdicts[row.pk]
+                if verdict == "cancel":
+                    _close(row, OutboxMessage.Status.CANCELLED, why)
+                    continue
+                if verdict == "wait" and until is not None:
+                    _wait(row, until, why)
+                    continue
             sender = identities.get(row.sender_id) if row.sender_id else None
             if sender is not None and sender.paused_at is not None:
                 _wait(row, now + senders.PAUSED_RECHECK, "sender_paused")

@@ -33,6 +33,9 @@ VARIABLES = frozenset(
         "answer_days",
         "pool_link",
         "trigger",
+        "notice",
+        "preferences_link",
+        "withdraw_link",
     }
 )
 

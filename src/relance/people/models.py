@@ -105,6 +105,7 @@ class Candidate(models.Model):
     language = models.CharField(max_length=2, default="fr", choices=[("fr", "fr"), ("en", "en")])
     timezone = models.CharField(max_length=64, default="Europe/Paris")
     country = models.CharField(max_length=2, default="FR")
+    location = models.CharField(max_length=120, blank=True)  # a city, a region
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.LINKEDIN)
     stars = models.PositiveSmallIntegerField(default=0)
     tags = models.JSONField(default=list, blank=True)
@@ -157,6 +158,9 @@ class Consent(models.Model):
     given_at = models.DateTimeField()
     method = models.CharField(max_length=8, choices=Method.choices, default=Method.FORM)
     text = models.TextField(blank=True)
+    # Which version of the wording was shown, in which language (pools/consent.py).
+    version = models.CharField(max_length=32, blank=True)
+    language = models.CharField(max_length=2, blank=True)
     recorded_by = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
@@ -174,6 +178,7 @@ class Job(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     external_ref = models.CharField(max_length=100, blank=True)
     title = models.CharField(max_length=200)
+    family = models.CharField(max_length=120, blank=True)  # e.g. "Développement back-end"
     description = models.TextField(blank=True)
     owner = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)

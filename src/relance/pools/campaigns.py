@@ -1,0 +1,477 @@
+"""Campaigns: one message to a segment, previewed, scheduled, written to the outbox in
+batches that resume after a restart, and checked again when each message leaves.
+
+Who is excluded, and why (the first reason that applies):
+
+    do_not_contact, unsubscribed, bounced, no_email, ended (hired or withdrawn),
+    no_consent (for the topic's purpose, hard rule 9), preference_never,
+    preference_frequency (a message of this topic came too recently for their rhythm),
+    pressure_cap (at the cap of messages for the last 7 days, hard rule 3)
+
+The preview and the batches evaluate these in the database. When a worker claims a
+campaign message, the same rules are checked again, exactly, under the candidate's lock
+(`recheck`): two campaigns to overlapping segments, or a campaign and a follow-up, never
+put a candidate over the pressure cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from relance.engine import Stage, calendar
+from relance.engine.rules import counted_times, pressure_earliest
+from relance.followups.models import Touchpoint
+from relance.messaging import compose
+from relance.messaging.models import OutboxMessage
+from relance.messaging.render import Source, render
+from relance.people.models import Application, Candidate, Consent, Organisation
+from relance.pools import links, segments
+from relance.pools.consent import DEFAULT, INTERVAL, PURPOSE_OF_TOPIC
+from relance.pools.models import Campaign, Frequency, Preference
+
+REASONS = (
+    "do_not_contact",
+    "unsubscribed",
+    "bounced",
+    "no_email",
+    "ended",
+    "no_consent",
+    "preference_never",
+    "preference_frequency",
+    "pressure_cap",
+)
+BATCH = 500
+# Batches are written ahead of the sending by at most this many messages per campaign.
+AHEAD = 2 * BATCH
+# A campaign message held back by the pressure cap or the sending window waits at most
+# this long after it was written; then it is cancelled with that reason.
+PATIENCE = timedelta(days=7)
+PREVIEW_ROWS = 50
+
+
+class CampaignError(ValueError):
+    """A campaign that cannot be scheduled or changed: what, and why."""
+
+
+# --- who, and why not --------------------------------------------------------------------
+
+
+def annotated(
+    organisation: Organisation, definition: Mapping[str, Any], topic: str, now: datetime
+) -> QuerySet[Candidate]:
+    """The segment's candidates, each with `exclusion`: '' if the message may go, else the
+    first reason it may not."""
+    purpose = PURPOSE_OF_TOPIC[topic]
+    policy = organisation.get_policy()
+    chosen = Preference.objects.filter(candidate=OuterRef("pk"), topic=topic).values("frequency")[
+        :1
+    ]
+    rhythm = Coalesce(Subquery(chosen), Value(DEFAULT[topic]), output_field=CharField())
+    recent_of_topic = {
+        frequency: Exists(
+            OutboxMessage.objects.filter(
+                candidate=OuterRef("pk"),
+                topic=topic,
+                created_at__gte=now - interval,
+            ).exclude(status__in=[OutboxMessage.Status.CANCELLED, OutboxMessage.Status.FAILED])
+        )
+        for frequency, interval in INTERVAL.items()
+        if interval is not None
+    }
+    week = Touchpoint.objects.filter(
+        candidate=OuterRef("pk"), direction="out", at__gte=now - timedelta(days=7)
+    ).filter(
+        Q(kind="message", channel__in=["email", "sms", "linkedin"])
+        | Q(kind="call", outcome__in=["answered", "voicemail"])
+    )
+    week_count = Subquery(
+        week.order_by().values("candidate").annotate(n=Count("pk")).values("n")[:1]
+    )
+    too_recent = Q()
+    for frequency, exists in recent_of_topic.items():
+        too_recent |= Q(rhythm_=frequency) & Q(exists)
+    return (
+        segments.evaluate(organisation, definition, now)
+        .annotate(rhythm_=rhythm, week_=Coalesce(week_count, 0))
+        .annotate(
+            exclusion=Case(
+                When(do_not_contact_at__isnull=False, then=Value("do_not_contact")),
+                When(unsubscribed_at__isnull=False, then=Value("unsubscribed")),
+                When(email_bounced_at__isnull=False, then=Value("bounced")),
+                When(email="", then=Value("no_email")),
+                When(
+                    Exists(
+                        Application.objects.filter(
+                            candidate=OuterRef("pk"), stage__in=[Stage.HIRED, Stage.WITHDRAWN]
+                        )
+                    ),
+                    then=Value("ended"),
+                ),
+                When(
+                    ~Exists(
+                        Consent.objects.filter(
+                            candidate=OuterRef("pk"), purpose=purpose, withdrawn_at__isnull=True
+                        )
+                    ),
+                    then=Value("no_consent"),
+                ),
+                When(rhythm_=Frequency.NEVER, then=Value("preference_never")),
+                When(too_recent, then=Value("preference_frequency")),
+                When(week___gte=policy.max_messages_per_7_days, then=Value("pressure_cap")),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+    )
+
+
+@dataclass
+class Preview:
+    total: int
+    recipients: int
+    excluded: dict[str, int]
+    sample_in: list[Candidate] = field(default_factory=list)
+    sample_out: list[Candidate] = field(default_factory=list)
+
+
+def preview(
+    organisation: Organisation, definition: Mapping[str, Any], topic: str, now: datetime
+) -> Preview:
+    """How many will receive it, how many will not and why (one grouped query), and the
+    first people of each side."""
+    rows = annotated(organisation, definition, topic, now)
+    counts = dict(rows.order_by().values_list("exclusion").annotate(n=Count("pk")))
+    total = sum(counts.values())
+    excluded = {reason: counts[reason] for reason in REASONS if counts.get(reason)}
+    fields = ("pk", "first_name", "last_name", "email", "exclusion")
+    return Preview(
+        total=total,
+        recipients=counts.get("", 0),
+        excluded=excluded,
+        sample_in=list(rows.filter(exclusion="").only(*fields[:-1]).order_by("pk")[:PREVIEW_ROWS]),
+        sample_out=list(
+            rows.exclude(exclusion="").only(*fields[:-1]).order_by("pk")[:PREVIEW_ROWS]
+        ),
+    )
+
+
+# --- scheduling ----------------------------------------------------------------------------
+
+
+def schedule(campaign: Campaign, at: datetime, now: datetime) -> Preview:
+    """Fix the segment as it is now and schedule the campaign. Refused for an empty
+    segment, or one where nobody may receive it."""
+    if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED):
+        raise CampaignError(f"campaign {campaign.pk} is {campaign.status}: it cannot be scheduled")
+    definition = campaign.segment.definition if campaign.segment else campaign.definition
+    try:
+        segments.check(campaign.organisation, definition, now)
+    except segments.SegmentError as error:
+        raise CampaignError(str(error)) from None
+    check_texts(campaign)
+    seen = preview(campaign.organisation, definition, campaign.topic, now)
+    if seen.total == 0:
+        raise CampaignError("the segment is empty: nobody to send it to")
+    if seen.recipients == 0:
+        raise CampaignError("nobody in the segment may receive it (see the exclusions)")
+    campaign.definition = definition
+    campaign.status = Campaign.Status.SCHEDULED
+    campaign.scheduled_at = max(at, now)
+    campaign.save(update_fields=["definition", "status", "scheduled_at"])
+    return seen
+
+
+def cancel(campaign: Campaign, now: datetime) -> int:
+    """Stop a campaign: no more batches, and its messages not sent yet are cancelled."""
+    with transaction.atomic():
+        Campaign.objects.filter(pk=campaign.pk).update(
+            status=Campaign.Status.CANCELLED, finished_at=now
+        )
+        return OutboxMessage.objects.filter(
+            campaign=campaign, status=OutboxMessage.Status.PENDING
+        ).update(status=OutboxMessage.Status.CANCELLED, last_error="campaign cancelled")
+
+
+def check_texts(campaign: Campaign) -> None:
+    """Render both languages on a stand-in, so a broken template is refused before
+    anything is scheduled."""
+    for language in ("fr", "en"):
+        source = _source(campaign, language)
+        render(source, _variables(campaign, None, "https://example.invalid/p/", ""))
+
+
+# --- writing batches -----------------------------------------------------------------------
+
+
+def advance(now: datetime, batch: int = BATCH) -> int:
+    """Write the next batches of every due campaign, keeping at most AHEAD messages of
+    each waiting in the outbox. Returns how many messages were written."""
+    written = 0
+    due = Campaign.objects.filter(
+        status__in=[Campaign.Status.SCHEDULED, Campaign.Status.SENDING], scheduled_at__lte=now
+    ).values_list("pk", flat=True)
+    for campaign_id in list(due):
+        while True:
+            waiting = OutboxMessage.objects.filter(
+                campaign_id=campaign_id, status=OutboxMessage.Status.PENDING
+            ).count()
+            if waiting >= AHEAD:
+                break
+            count, finished = write_batch(campaign_id, now, batch)
+            written += count
+            if finished:
+                break
+    return written
+
+
+def write_batch(campaign_id: int, now: datetime, size: int = BATCH) -> tuple[int, bool]:
+    """Write one batch: the next `size` people of the segment after the cursor. The rows,
+    the exclusion counts and the cursor move in one transaction: after a crash, the next
+    batch starts where the last one written ended. Returns (messages written, finished)."""
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update()
+            .select_related("organisation", "created_by", "job")
+            .get(pk=campaign_id)
+        )
+        if campaign.status not in (Campaign.Status.SCHEDULED, Campaign.Status.SENDING):
+            return 0, True
+        people = list(
+            annotated(campaign.organisation, campaign.definition, campaign.topic, now)
+            .filter(pk__gt=campaign.last_candidate_id)
+            .order_by("pk")[:size]
+        )
+        excluded = dict(campaign.excluded)
+        rows = []
+        for person in people:
+            if person.exclusion:
+                excluded[person.exclusion] = excluded.get(person.exclusion, 0) + 1
+                continue
+            rows.append(_message(campaign, person, now))
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        finished = len(people) < size
+        campaign.excluded = excluded
+        campaign.written += len(rows)
+        campaign.last_candidate_id = people[-1].pk if people else campaign.last_candidate_id
+        campaign.status = Campaign.Status.DONE if finished else Campaign.Status.SENDING
+        campaign.finished_at = now if finished else None
+        campaign.save(
+            update_fields=["excluded", "written", "last_candidate_id", "status", "finished_at"]
+        )
+    return len(rows), finished
+
+
+def _source(campaign: Campaign, language: str) -> Source:
+    subject = campaign.subject_fr if language == "fr" else campaign.subject_en
+    body = campaign.body_fr if language == "fr" else campaign.body_en
+    return Source(name=f"campaign.{campaign.pk}", language=language, subject=subject, body=body)
+
+
+FOOTER = {
+    "fr": "\n\n--\nVous recevez ce message car vous avez rejoint le vivier de {company}.\n"
+    "Choisir à quel rythme nous vous écrivons : {preferences}\n"
+    "Tout arrêter en un clic : {withdraw}\n",
+    "en": "\n\n--\nYou receive this message because you joined the talent pool of {company}.\n"
+    "Choose how often we write to you: {preferences}\n"
+    "Stop everything in one click: {withdraw}\n",
+}
+
+
+def _variables(
+    campaign: Campaign, candidate: Candidate | None, preferences: str, withdraw: str
+) -> dict[str, Any]:
+    org = campaign.organisation
+    recruiter = campaign.created_by
+    stand_in = Candidate(organisation=org, first_name="Camille", last_name="Martin")
+    variables = compose.context(
+        organisation=org,
+        candidate=candidate or stand_in,
+        recruiter=recruiter,
+        job=campaign.job,
+        previous=None,
+    )
+    variables["preferences_link"] = preferences
+    variables["withdraw_link"] = withdraw
+    return variables
+
+
+def _message(campaign: Campaign, person: Candidate, now: datetime) -> OutboxMessage:
+    from relance.messaging import senders
+
+    language = person.language if person.language in ("fr", "en") else "en"
+    preferences = links.url(person, "preferences", now)
+    withdraw = links.url(person, "withdraw", now)
+    rendered = render(
+        _source(campaign, language), _variables(campaign, person, preferences, withdraw)
+    )
+    body = rendered.body + FOOTER[language].format(
+        company=campaign.organisation.name, preferences=preferences, withdraw=withdraw
+    )
+    recruiter = campaign.created_by
+    sender = senders.sender_for(recruiter)
+    return OutboxMessage(
+        organisation_id=campaign.organisation_id,
+        candidate_id=person.pk,
+        recruiter=recruiter,
+        campaign=campaign,
+        topic=campaign.topic,
+        reason="campaign",
+        message_id=compose.message_id(campaign.organisation_id, "c", campaign.pk, person.pk),
+        sender=sender,
+        from_address=senders.from_header(sender, recruiter),
+        to_address=person.email,
+        to_domain=person.email.rpartition("@")[2].lower(),
+        subject=rendered.subject,
+        body=body,
+        due_at=now,
+        created_at=now,
+    )
+
+
+# --- checking again when a message leaves ---------------------------------------------------
+
+
+def recheck(
+    rows: list[OutboxMessage], now: datetime, in_flight: Mapping[int, list[Any]]
+) -> dict[int, tuple[str, datetime | None, str]]:
+    """For each campaign row about to leave: ("go", None, ""), ("wait", until, why) or
+    ("cancel", None, why). Called under the candidates' locks, with the messages other
+    workers are handing over right now (`in_flight`), so the pressure cap is exact."""
+    from relance.followups.recompute import load_touches_of
+
+    out: dict[int, tuple[str, datetime | None, str]] = {}
+    if not rows:
+        return out
+    ids = sorted({row.candidate_id for row in rows})
+    people = {c.pk: c for c in Candidate.objects.filter(pk__in=ids).select_related("organisation")}
+    consents = set(
+        Consent.objects.filter(candidate_id__in=ids, withdrawn_at__isnull=True).values_list(
+            "candidate_id", "purpose"
+        )
+    )
+    chosen = {
+        (c, t): f
+        for c, t, f in Preference.objects.filter(candidate_id__in=ids).values_list(
+            "candidate_id", "topic", "frequency"
+        )
+    }
+    ended = set(
+        Application.objects.filter(
+            candidate_id__in=ids, stage__in=[Stage.HIRED, Stage.WITHDRAWN]
+        ).values_list("candidate_id", flat=True)
+    )
+    row_ids = [row.pk for row in rows]
+    earlier = {
+        (c, t): at
+        for c, t, at in OutboxMessage.objects.filter(candidate_id__in=ids)
+        .exclude(topic="")
+        .exclude(pk__in=row_ids)
+        .exclude(status__in=[OutboxMessage.Status.CANCELLED, OutboxMessage.Status.FAILED])
+        .exclude(status=OutboxMessage.Status.PENDING)
+        .order_by("created_at")
+        .values_list("candidate_id", "topic", "created_at")
+    }
+    touches = load_touches_of(ids, since=now - timedelta(days=8))
+    for row in rows:
+        person = people.get(row.candidate_id)
+        verdict = _verdict(row, person, consents, chosen, ended, earlier, touches, in_flight, now)
+        out[row.pk] = verdict
+    return out
+
+
+def _verdict(
+    row: OutboxMessage,
+    person: Candidate | None,
+    consents: set[tuple[int, str]],
+    chosen: Mapping[tuple[int, str], str],
+    ended: set[int],
+    earlier: Mapping[tuple[int, str], datetime],
+    touches: Mapping[int, list[Any]],
+    in_flight: Mapping[int, list[Any]],
+    now: datetime,
+) -> tuple[str, datetime | None, str]:
+    from dataclasses import replace
+
+    if person is None or person.anonymised_at is not None:
+        return "cancel", None, "erased"
+    for reason, flag in (
+        ("do_not_contact", person.do_not_contact_at),
+        ("unsubscribed", person.unsubscribed_at),
+        ("bounced", person.email_bounced_at),
+    ):
+        if flag is not None:
+            return "cancel", None, reason
+    if person.pk in ended:
+        return "cancel", None, "ended"
+    if (person.pk, PURPOSE_OF_TOPIC[row.topic]) not in consents:
+        return "cancel", None, "no_consent"
+    rhythm = chosen.get((person.pk, row.topic), DEFAULT[row.topic])
+    interval = INTERVAL[rhythm]
+    if interval is None:
+        return "cancel", None, "preference_never"
+    last = earlier.get((person.pk, row.topic))
+    if last is not None and last > now - interval:
+        return "cancel", None, "preference_frequency"
+    policy = person.organisation.get_policy()
+    history = list(touches.get(person.pk, [])) + [
+        replace(t, at=now) for t in in_flight.get(person.pk, [])
+    ]
+    allowed = pressure_earliest(now, counted_times(history), person.timezone, policy)
+    opens, _ = calendar.next_open(allowed, person.timezone, person.country, policy.sending_window)
+    if opens > now:
+        why = "pressure_cap" if allowed > now else "sending_window"
+        if opens - row.created_at > PATIENCE:
+            return "cancel", None, why
+        return "wait", opens, why
+    return "go", None, ""
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def figures(campaign: Campaign) -> dict[str, int]:
+    """Written, sent, delivered, bounced, replies, unsubscribes, waiting and cancelled —
+    counted in the database from the campaign's messages and what followed them."""
+    rows = OutboxMessage.objects.filter(campaign=campaign)
+    by_status = dict(rows.order_by().values_list("status").annotate(n=Count("pk")))
+    sent = rows.filter(status=OutboxMessage.Status.SENT)
+
+    def after(**kinds: Any) -> int:
+        return sent.filter(
+            Exists(
+                Touchpoint.objects.filter(
+                    candidate=OuterRef("candidate"), at__gte=OuterRef("sent_at"), **kinds
+                )
+            )
+        ).count()
+
+    bounced = after(kind="bounce") + by_status.get(OutboxMessage.Status.FAILED, 0)
+    sent_count = by_status.get(OutboxMessage.Status.SENT, 0)
+    return {
+        "written": sum(by_status.values()),
+        "sent": sent_count,
+        "delivered": max(0, sent_count - after(kind="bounce")),
+        "bounced": bounced,
+        "replies": after(kind="message", direction="in"),
+        "unsubscribes": after(kind__in=["unsubscribe", "consent_withdrawn"]),
+        "waiting": by_status.get(OutboxMessage.Status.PENDING, 0),
+        "cancelled": by_status.get(OutboxMessage.Status.CANCELLED, 0),
+    }
