@@ -5,9 +5,13 @@ from django.views.i18n import set_language
 
 from relance.messaging import webhooks
 from relance.messaging.unsubscribe import unsubscribe
+from relance.pools import pages
 
 urlpatterns = [
     path("u/<str:token>/", unsubscribe, name="unsubscribe"),
+    path("c/pool/<str:token>/", pages.join, name="pool_join"),
+    path("c/preferences/<str:token>/", pages.preferences, name="preferences"),
+    path("c/withdraw/<str:token>/", pages.withdraw, name="withdraw"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("relance.web.urls")),
 ]

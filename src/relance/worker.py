@@ -1,7 +1,8 @@
 """`relance worker`: the loop that makes decisions happen.
 
 Each cycle: recover what a dead worker left (claimed rows go back, rows caught while
-sending become uncertain), write the sends that came due to the outbox, claim and
+sending become uncertain), write the sends that came due to the outbox (and the next
+batches of the campaigns under way), claim and
 deliver due outbox rows through one reused connection, then read the IMAP mailboxes.
 Several workers can share one PostgreSQL database: each outbox row goes to one of them.
 Between cycles the worker waits `--interval` seconds, or less when a mailbox watched with
@@ -29,6 +30,7 @@ from relance.messaging.idle import Watchers
 from relance.messaging.models import OutboxMessage
 from relance.messaging.senders import Transports
 from relance.people.models import Organisation
+from relance.pools import campaigns
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class Worker:
         report.recovered += settled["resend"]
         outbox.record_unrecorded(now)  # what a dead worker sent but did not record
         report.queued = self._queue_due_sends(now)
+        report.queued += campaigns.advance(now)  # the next batches of running campaigns
         while not self.stopping.is_set():
             claimed = outbox.claim(now, self.name, self.batch)
             if not claimed:

@@ -39,9 +39,10 @@ class LinkProblem(Exception):
     """Why a link cannot be used: `tampered` (changed or incomplete), `expired`, `used`
     (single-use, already used), `gone` (the person is no longer in our records)."""
 
-    def __init__(self, why: str) -> None:
+    def __init__(self, why: str, language: str = "") -> None:
         super().__init__(why)
         self.why = why
+        self.language = language  # the person's, when the link is genuine
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,12 @@ def token(candidate: Candidate, kind: str, now: datetime | None = None) -> str:
 
 
 def url(candidate: Candidate, kind: str, now: datetime | None = None) -> str:
-    return f"{settings.RELANCE_BASE_URL}/{PATH[kind]}/{token(candidate, kind, now)}/"
+    return f"{settings.RELANCE_BASE_URL}{path(candidate, kind, now)}"
+
+
+def path(candidate: Candidate, kind: str, now: datetime | None = None) -> str:
+    """The link without the site's address (for a page's own forms)."""
+    return f"/{PATH[kind]}/{token(candidate, kind, now)}/"
 
 
 def read(value: str, kind: str, now: datetime) -> Link:
@@ -69,11 +75,6 @@ def read(value: str, kind: str, now: datetime) -> Link:
         raise LinkProblem("tampered") from None
     if not isinstance(data, dict) or data.get("k") != kind:
         raise LinkProblem("tampered")
-    issued = datetime.fromtimestamp(int(data.get("t", 0)), tz=now.tzinfo)
-    if now - issued > LIFETIME[kind]:
-        raise LinkProblem("expired")
-    if kind in SINGLE_USE and UsedLink.objects.filter(digest=_digest(value)).exists():
-        raise LinkProblem("used")
     candidate = (
         Candidate.objects.filter(pk=data.get("c"), organisation_id=data.get("o"))
         .select_related("organisation")
@@ -81,6 +82,11 @@ def read(value: str, kind: str, now: datetime) -> Link:
     )
     if candidate is None or candidate.anonymised_at is not None:
         raise LinkProblem("gone")
+    issued = datetime.fromtimestamp(int(data.get("t", 0)), tz=now.tzinfo)
+    if now - issued > LIFETIME[kind]:
+        raise LinkProblem("expired", candidate.language)
+    if kind in SINGLE_USE and UsedLink.objects.filter(digest=_digest(value)).exists():
+        raise LinkProblem("used", candidate.language)
     return Link(candidate, kind, value)
 
 
@@ -97,7 +103,7 @@ def use(link: Link, now: datetime) -> None:
                 used_at=now,
             )
     except IntegrityError:
-        raise LinkProblem("used") from None
+        raise LinkProblem("used", link.candidate.language) from None
 
 
 def _digest(value: str) -> str:
