@@ -80,14 +80,16 @@ def test_joining_through_the_form_records_each_consent_with_its_wording_once(org
     assert page.status_code == 200
     text = page.content.decode()
     assert "vivier de talents" in text  # French, the candidate's language
-    assert 'checked' not in text  # nothing ticked for them
+    assert "checked" not in text  # nothing ticked for them
     done = client.post(url, {"purpose": ["talent_pool", "job_alerts"],
                              "topic_job_offers": "monthly", "topic_events": "never"})  # fmt: skip
     assert done.status_code == 200
     given = {c.purpose: c for c in Consent.objects.filter(candidate=lea)}
     assert set(given) == {"talent_pool", "job_alerts"}
     pool = given["talent_pool"]
-    assert pool.method == "link" and pool.version == consent.VERSION and pool.language == "fr"
+    assert pool.method == "link"
+    assert pool.version == consent.VERSION
+    assert pool.language == "fr"
     assert pool.text == consent.wording("talent_pool", "fr", org.name)
     assert pool.given_at == NOW
     assert dict(Preference.objects.filter(candidate=lea).values_list("topic", "frequency")) == {
@@ -256,7 +258,10 @@ def test_a_tag_rule_tags_a_finalist_when_rejected(org, recruiter):
                            job_title_contains="java", created_at=NOW)  # fmt: skip
     ana, bob = person(org, "ana"), person(org, "bob")
     job = Job.objects.create(organisation=org, title="Développeur Java", created_at=NOW)
-    for who, stages in ((ana, ["interview", "final", "rejected"]), (bob, ["screening", "rejected"])):
+    for who, stages in (
+        (ana, ["interview", "final", "rejected"]),
+        (bob, ["screening", "rejected"]),
+    ):
         for stage in stages:
             services.record_event(
                 Event(EventType.STAGE_CHANGED, NOW, who, recruiter=recruiter, job=job,
@@ -264,7 +269,8 @@ def test_a_tag_rule_tags_a_finalist_when_rejected(org, recruiter):
             )  # fmt: skip
     ana.refresh_from_db()
     bob.refresh_from_db()
-    assert ana.tags == ["java-finalist"] and bob.tags == []
+    assert ana.tags == ["java-finalist"]
+    assert bob.tags == []
 
 
 # --- acknowledgements ---------------------------------------------------------------------
@@ -277,7 +283,8 @@ def test_an_application_is_acknowledged_through_the_outbox_at_once(org, recruite
         Event(EventType.APPLICATION_RECEIVED, NOW, lea, recruiter=recruiter, job=job), NOW
     )
     row = OutboxMessage.objects.get(candidate=lea)
-    assert row.reason == "acknowledgement" and row.thread_id is None
+    assert row.reason == "acknowledgement"
+    assert row.thread_id is None
     assert not Touchpoint.objects.filter(candidate=lea, kind="acknowledgement").exists()
     outbox.deliver(row.pk, transport, NOW + timedelta(minutes=1))
     assert [m["To"] for m in smtp.received] == ["lea@example.org"]

@@ -107,10 +107,10 @@ def annotated(
     )
     too_recent = Q()
     for frequency, exists in recent_of_topic.items():
-        too_recent |= Q(rhythm_=frequency) & Q(exists)
+        too_recent |= Q(x_rhythm=frequency) & Q(exists)
     return (
         segments.evaluate(organisation, definition, now)
-        .annotate(rhythm_=rhythm, week_=Coalesce(week_count, 0))
+        .annotate(x_rhythm=rhythm, x_week=Coalesce(week_count, 0))
         .annotate(
             exclusion=Case(
                 When(do_not_contact_at__isnull=False, then=Value("do_not_contact")),
@@ -133,9 +133,9 @@ def annotated(
                     ),
                     then=Value("no_consent"),
                 ),
-                When(rhythm_=Frequency.NEVER, then=Value("preference_never")),
+                When(x_rhythm=Frequency.NEVER, then=Value("preference_never")),
                 When(too_recent, then=Value("preference_frequency")),
-                When(week___gte=policy.max_messages_per_7_days, then=Value("pressure_cap")),
+                When(x_week__gte=policy.max_messages_per_7_days, then=Value("pressure_cap")),
                 default=Value(""),
                 output_field=CharField(),
             )

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from relance.web.views import account, candidates, demo, jobs, rights, settings, templates, today
+from relance.web.views import (
+    account,
+    candidates,
+    demo,
+    jobs,
+    pools,
+    rights,
+    settings,
+    templates,
+    today,
+)
 
 app_name = "web"
 
@@ -27,6 +37,12 @@ urlpatterns = [
         "templates/<str:name>/<str:language>/preview/", templates.preview, name="template_preview"
     ),
     path("templates/<str:name>/<str:language>/reset/", templates.reset, name="template_reset"),
+    path("pools/", pools.pools, name="pools"),
+    path("pools/segments/", pools.save_segment, name="segment_save"),
+    path("campaigns/", pools.campaign_list, name="campaigns"),
+    path("campaigns/new/", pools.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", pools.campaign, name="campaign"),
+    path("campaigns/<int:pk>/cancel/", pools.campaign_cancel, name="campaign_cancel"),
     path("settings/", settings.settings_page, name="settings"),
     path("settings/policy/", settings.save_policy, name="settings_policy"),
     path("settings/identity/", settings.save_identity, name="settings_identity"),

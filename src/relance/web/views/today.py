@@ -16,7 +16,13 @@ from relance.engine import CallOutcome, calendar
 from relance.engine.reasons import sentence
 from relance.followups import agenda
 from relance.followups.models import Thread, Touchpoint
-from relance.followups.services import NotDue, complete_task, prepared_message, queue_send
+from relance.followups.services import (
+    NotDue,
+    complete_task,
+    prepared_message,
+    queue_send,
+    send_edited,
+)
 from relance.followups.steps import skip, snooze
 from relance.messaging.compose import TemplateProblem
 from relance.messaging.models import Alert, OutboxMessage
@@ -166,6 +172,14 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 raise NotDue("near_duplicate")
             wake_local()
             done = _("Queued: the e-mail leaves with the next worker cycle.")
+        elif action == "send_edited":
+            try:
+                send_edited(thread.pk, now, request.POST.get("subject", ""),
+                            request.POST.get("body", ""), user)  # fmt: skip
+            except ValueError as problem:
+                return HttpResponseBadRequest(str(problem))
+            wake_local()
+            done = _("Queued as you wrote it: it leaves with the next worker cycle.")
         elif action in ("done", "call"):
             outcome = request.POST.get("outcome", CallOutcome.NO_ANSWER)
             if action == "call" and outcome not in labels.CALL_OUTCOMES:

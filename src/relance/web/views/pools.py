@@ -1,0 +1,238 @@
+"""Talent pools, segments and campaigns: compose a message for a segment, read who will
+receive it and who will not (with the reason), schedule it, follow its figures."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from relance import clock
+from relance.messaging.render import TemplateProblem, builtin
+from relance.people.models import Job
+from relance.pools import campaigns, segments
+from relance.pools.models import Campaign, Pool, Segment, TagRule
+from relance.pools.pools import silver_medalists
+from relance.web import scope
+
+TOPICS = {
+    "job_offers": gettext_lazy("Job offers"),
+    "events": gettext_lazy("Events"),
+    "company_news": gettext_lazy("Company news"),
+    "employee_stories": gettext_lazy("Employee stories"),
+    "job_market": gettext_lazy("Job-market information"),
+}
+EXCLUSIONS = {
+    "do_not_contact": gettext_lazy("Do not contact"),
+    "unsubscribed": gettext_lazy("Unsubscribed"),
+    "bounced": gettext_lazy("Address bounced"),
+    "no_email": gettext_lazy("No e-mail address"),
+    "ended": gettext_lazy("Hired or withdrawn"),
+    "no_consent": gettext_lazy("No consent for this purpose"),
+    "preference_never": gettext_lazy("Asked never to hear about this"),
+    "preference_frequency": gettext_lazy("Heard about this too recently for their rhythm"),
+    "pressure_cap": gettext_lazy("At the pressure cap this week"),
+}
+EXAMPLE = {
+    "all": [
+        {"field": "application", "stage": ["rejected"], "reached": "final", "job": "java",
+         "within_days": 548},
+        {"field": "consent", "purpose": "job_alerts"},
+    ]
+}  # fmt: skip
+
+
+@require_GET
+@scope.recruiter_page
+def pools(request: HttpRequest) -> HttpResponse:
+    org = scope.organisation(request)
+    from relance.people.models import Candidate
+
+    silver = Candidate.objects.of(org).filter(anonymised_at__isnull=True)
+    return render(
+        request,
+        "web/pools.html",
+        {
+            "pools": Pool.objects.of(org).annotate(n=Count("members")).order_by("name"),
+            "silver": silver.filter(silver_medalists()).count(),
+            "segments": Segment.objects.of(org).order_by("name"),
+            "rules": TagRule.objects.of(org).order_by("tag"),
+            "example": json.dumps(EXAMPLE, indent=2),
+        },
+    )
+
+
+@require_POST
+@scope.recruiter_page
+def save_segment(request: HttpRequest) -> HttpResponse:
+    """Save a named segment; a definition that cannot be evaluated is refused with where
+    and what was expected, and nothing is saved."""
+    org = scope.organisation(request)
+    name = request.POST.get("name", "").strip()[:120]
+    raw = request.POST.get("definition", "")
+    try:
+        definition = json.loads(raw or "{}")
+        segments.check(org, definition, clock.now())
+        if not name:
+            raise segments.SegmentError(_("A segment needs a name."))
+        if Segment.objects.of(org).filter(name=name).exists():
+            raise segments.SegmentError(_("A segment with this name exists already."))
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}: {error.msg}"
+        text = _("Not saved: the definition is not valid JSON (%(where)s).") % {"where": where}
+        messages.error(request, text)
+        return redirect("web:pools")
+    except segments.SegmentError as error:
+        messages.error(request, _("Not saved: %(problem)s") % {"problem": error})
+        return redirect("web:pools")
+    Segment.objects.create(organisation=org, name=name, definition=definition,
+                           created_by=scope.me(request), created_at=clock.now())  # fmt: skip
+    messages.success(request, _("Segment saved."))
+    return redirect("web:pools")
+
+
+@require_GET
+@scope.recruiter_page
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    org = scope.organisation(request)
+    rows = Campaign.objects.of(org).select_related("segment", "created_by").order_by("-created_at")
+    return render(
+        request,
+        "web/campaigns.html",
+        {"campaigns": [(c, campaigns.figures(c)) for c in rows[:50]], "topics": TOPICS},
+    )
+
+
+def _defaults() -> dict[str, str]:
+    library = builtin()
+    fr, en = library[("campaign.job_offer", "fr")], library[("campaign.job_offer", "en")]
+    return {"subject_fr": fr.subject, "body_fr": fr.body,
+            "subject_en": en.subject, "body_en": en.body}  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@scope.recruiter_page
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    """Compose: a segment, a topic, a job, the message in French and English. "Preview"
+    shows who receives it and who does not, with the reasons; "Schedule" fixes it."""
+    org = scope.organisation(request)
+    now = clock.now()
+    form: dict[str, Any] = {"name": "", "topic": "job_offers", "segment": "", "job": "",
+                            "at": "", **_defaults()}  # fmt: skip
+    preview = None
+    error = ""
+    if request.method == "POST":
+        form.update({k: request.POST.get(k, form.get(k, "")) for k in form})
+        campaign = _campaign_from(org, request, form, now)
+        if isinstance(campaign, str):
+            error = campaign
+        else:
+            try:
+                if request.POST.get("action") == "schedule":
+                    at = _moment(form["at"], org.timezone) or now
+                    campaign.save()
+                    try:
+                        campaigns.schedule(campaign, at, now)
+                    except (campaigns.CampaignError, TemplateProblem):
+                        campaign.delete()
+                        raise
+                    messages.success(request, _("Campaign scheduled."))
+                    return redirect("web:campaign", pk=campaign.pk)
+                campaigns.check_texts(campaign)
+                preview = campaigns.preview(org, campaign.definition, campaign.topic, now)
+            except (campaigns.CampaignError, TemplateProblem, segments.SegmentError) as problem:
+                error = str(problem)
+    return render(
+        request,
+        "web/campaign_new.html",
+        {
+            "form": form,
+            "topics": TOPICS,
+            "segments": Segment.objects.of(org).order_by("name"),
+            "jobs": Job.objects.of(org).filter(status="open").order_by("title"),
+            "preview": preview,
+            "exclusions": EXCLUSIONS,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _campaign_from(
+    org: Any, request: HttpRequest, form: dict[str, Any], now: datetime
+) -> Campaign | str:
+    if not form["name"].strip():
+        return _("A campaign needs a name.")
+    if form["topic"] not in TOPICS:
+        return _("Unknown topic %(topic)s.") % {"topic": form["topic"]}
+    segment = (
+        Segment.objects.of(org).filter(pk=form["segment"]).first()
+        if form["segment"].isdigit()
+        else None
+    )
+    if segment is None:
+        return _("Choose a segment (save one on the Pools page).")
+    job = Job.objects.of(org).filter(pk=form["job"]).first() if form["job"].isdigit() else None
+    return Campaign(
+        organisation=org, name=form["name"].strip()[:200], topic=form["topic"], segment=segment,
+        definition=segment.definition, job=job, created_by=scope.me(request),
+        subject_fr=form["subject_fr"], body_fr=form["body_fr"],
+        subject_en=form["subject_en"], body_en=form["body_en"], created_at=now,
+    )  # fmt: skip
+
+
+def _moment(raw: str, zone: str) -> datetime | None:
+    """A datetime-local value in the organisation's time zone, as UTC."""
+    if not raw:
+        return None
+    from zoneinfo import ZoneInfo
+
+    try:
+        local = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return dj_timezone.make_aware(local, ZoneInfo(zone)) if local.tzinfo is None else local
+
+
+@require_GET
+@scope.recruiter_page
+def campaign(request: HttpRequest, pk: int) -> HttpResponse:
+    org = scope.organisation(request)
+    row = get_object_or_404(Campaign.objects.of(org).select_related("segment", "job"), pk=pk)
+    preview = None
+    if row.status in (Campaign.Status.SCHEDULED, Campaign.Status.DRAFT):
+        preview = campaigns.preview(org, row.definition, row.topic, clock.now())
+    excluded = preview.excluded if preview else row.excluded
+    return render(
+        request,
+        "web/campaign.html",
+        {
+            "campaign": row,
+            "figures": campaigns.figures(row),
+            "excluded": [(EXCLUSIONS.get(k, k), n) for k, n in excluded.items()],
+            "preview": preview,
+            "exclusions": EXCLUSIONS,
+            "topics": TOPICS,
+        },
+    )
+
+
+@require_POST
+@scope.recruiter_page
+def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    org = scope.organisation(request)
+    row = get_object_or_404(Campaign.objects.of(org), pk=pk)
+    cancelled = campaigns.cancel(row, clock.now())
+    messages.success(
+        request, _("Campaign cancelled; %(n)s message(s) not sent.") % {"n": cancelled}
+    )
+    return redirect("web:campaign", pk=row.pk)

@@ -1,0 +1,119 @@
+"""The pools and campaign pages, and a personal rejection e-mail edited before it leaves."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from relance import clock
+from relance.followups import services
+from relance.followups.events import Event, EventType
+from relance.followups.models import Thread
+from relance.messaging.models import OutboxMessage
+from relance.pools import consent
+from relance.pools.models import Campaign, Segment
+from tests import web_world
+from tests.web_world import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    clock.start_at(NOW)
+    yield web_world.build()
+    clock.start_at(None)
+
+
+@pytest.fixture
+def client_of(client):
+    def signed_in(user, language="en"):
+        client.force_login(user)
+        client.cookies["django_language"] = language
+        return client
+
+    return signed_in
+
+
+def test_a_segment_is_saved_only_when_it_can_be_evaluated(client_of, world):
+    client = client_of(world.admin)
+    assert client.get(reverse("web:pools")).status_code == 200
+    bad = client.post(reverse("web:segment_save"),
+                      {"name": "Bad", "definition": '{"field": "shoe_size"}'}, follow=True)  # fmt: skip
+    assert "unknown field" in bad.content.decode()
+    broken = client.post(reverse("web:segment_save"),
+                         {"name": "Broken", "definition": "{oops"}, follow=True)  # fmt: skip
+    assert "not valid JSON" in broken.content.decode()
+    assert not Segment.objects.exists()
+    good = {"field": "consent", "purpose": "job_alerts"}
+    client.post(reverse("web:segment_save"), {"name": "Alerts", "definition": json.dumps(good)})
+    assert Segment.objects.get(name="Alerts").definition == good
+
+
+def test_composing_a_campaign_previews_the_exclusions_then_schedules(client_of, world):
+    consent.record_choices(world.lea, {"job_alerts"}, {"job_offers": "monthly"}, NOW)
+    segment = Segment.objects.create(organisation=world.org, name="Everyone", definition={},
+                                     created_at=NOW)  # fmt: skip
+    client = client_of(world.recruiter, "fr")
+    form = {"name": "Java", "segment": segment.pk, "topic": "job_offers", "job": world.job.pk,
+            "subject_fr": "Un poste", "body_fr": "Bonjour {{ candidate.first_name }}",
+            "subject_en": "A role", "body_en": "Hi {{ candidate.first_name }}"}  # fmt: skip
+    page = client.post(reverse("web:campaign_new"), {**form, "action": "preview"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="exclusions"' in text
+    assert "Pas de consentement pour cet usage" in text  # Paul, in French
+    assert not Campaign.objects.exists()
+    done = client.post(reverse("web:campaign_new"), {**form, "action": "schedule"})
+    campaign = Campaign.objects.get()
+    assert done.status_code == 302
+    assert campaign.status == "scheduled"
+    detail = client.get(reverse("web:campaign", args=[campaign.pk])).content.decode()
+    assert 'data-testid="figures"' in detail
+    # Another organisation never sees it.
+    stranger = client_of(world.stranger)
+    assert stranger.get(reverse("web:campaign", args=[campaign.pk])).status_code == 404
+    assert stranger.post(reverse("web:campaign_cancel", args=[campaign.pk])).status_code == 404
+
+
+def test_an_unknown_variable_in_a_campaign_is_refused_and_nothing_is_scheduled(client_of, world):
+    segment = Segment.objects.create(organisation=world.org, name="All", definition={},
+                                     created_at=NOW)  # fmt: skip
+    client = client_of(world.admin)
+    page = client.post(reverse("web:campaign_new"), {
+        "name": "Oops", "segment": segment.pk, "topic": "job_offers", "action": "schedule",
+        "subject_fr": "x", "body_fr": "{{ candidate.shoe_size }}", "subject_en": "x",
+        "body_en": "x"})  # fmt: skip
+    assert page.status_code == 400
+    assert "shoe_size" in page.content.decode()
+    assert not Campaign.objects.exists()
+
+
+def test_a_personal_rejection_e_mail_leaves_as_the_recruiter_edited_it(client_of, world):
+    later = NOW + timedelta(days=6)
+    clock.start_at(later)
+    for stage in ("interview", "final", "rejected"):
+        services.record_event(Event(EventType.STAGE_CHANGED, NOW, world.paul, recruiter=world.admin,
+                                    job=world.job, outcome=stage), NOW)  # fmt: skip
+    thread = Thread.objects.get(candidate=world.paul, situation="rejection")
+    services.complete_task(thread.pk, later, outcome="answered", recruiter=world.admin)  # the call
+    thread.refresh_from_db()
+    assert (thread.next_kind, thread.next_channel) == ("task", "email")
+    client = client_of(world.admin)
+    message = client.get(reverse("web:thread_message", args=[thread.pk])).content.decode()
+    assert 'name="body"' in message
+    assert "/c/pool/" in message
+    body = "Paul, thank you for the final interview. One piece of advice: …"
+    sent = client.post(reverse("web:thread_act", args=[thread.pk, "send_edited"]),
+                       {"subject": "Your application", "body": body})  # fmt: skip
+    assert sent.status_code == 302
+    row = OutboxMessage.objects.get(thread=thread)
+    assert row.by_hand
+    assert row.body == body
+    assert row.subject == "Your application"
+    empty = client.post(reverse("web:thread_act", args=[thread.pk, "send_edited"]),
+                        {"subject": "", "body": ""})  # fmt: skip
+    assert empty.status_code == 400
