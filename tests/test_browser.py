@@ -137,6 +137,117 @@ def test_it_works_a_morning_agenda_in_french(demo, browser, shots):
     assert not errors, errors
 
 
+def mail_to(page, base, address, needle, tries=40):
+    """The text of the demo's e-mail to `address` that holds `needle` (polled: the demo's
+    worker sends it within seconds)."""
+    for _ in range(tries):
+        page.goto(base + "demo/mail/")
+        for card in page.locator("article.mail").all():
+            text = card.inner_text()
+            if address in text and needle in text:
+                return text
+        time.sleep(0.5)
+    raise AssertionError(f"no e-mail to {address} holding {needle!r} in the demo's mail")
+
+
+def link_in(text, path):
+    found = re.search(r"https?://\S+(" + re.escape(path) + r"\S+/)", text)
+    assert found, f"no {path} link in:\n{text}"
+    return found.group(1)
+
+
+def test_a_rejected_finalist_receives_her_e_mail_and_joins_the_pool_in_french(demo, browser, shots):
+    base, _, _ = demo
+    page, errors = signed_in(browser, base)
+    row = page.locator("li.row", has_text="Camille Rousseau").first
+    row.locator("details.message summary").click()
+    body = row.locator("textarea[name=body]")
+    body.wait_for()
+    assert "/c/pool/" in body.input_value()  # the link to join the talent pool
+    body.fill(
+        body.input_value().replace(
+            "Bonjour Camille,",
+            "Bonjour Camille,\n\nMerci encore pour votre finale : un conseil, montrez davantage vos projets Kotlin.",
+        )
+    )
+    row.get_by_role("button", name="Envoyer cet e-mail").click()
+    page.get_by_text("En file d'envoi tel que vous l'avez écrit").wait_for()
+
+    mail = mail_to(page, base, "camille.rousseau@example.org", "montrez davantage vos projets")
+    join = link_in(mail, "/c/pool/")
+    visitor = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    form = visitor.new_page()
+    form.goto(base.rstrip("/") + join)
+    assert form.locator("h1").inner_text() == "Garder le contact avec Agence Démo"
+    assert form.locator("input[type=checkbox]:checked").count() == 0  # nothing ticked for her
+    width = form.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the form is {width}px wide on a phone"
+    form.check("#purpose-talent_pool")
+    form.check("#purpose-job_alerts")
+    form.select_option("#topic-job_offers", "monthly")
+    form.screenshot(path=str(shots / "consent-form.png"), full_page=True)
+    form.get_by_role("button", name="Enregistrer mes choix").click()
+    form.get_by_role("heading", name="Merci, vos choix sont enregistrés").wait_for()
+    form.goto(base.rstrip("/") + join)  # the same link again: used, nothing changes
+    assert form.locator("h1").inner_text() == "Ce lien a déjà été utilisé"
+    visitor.close()
+    assert not errors, errors
+
+
+def test_the_preference_centre_in_english_and_withdrawing_in_one_click(demo, browser, shots):
+    base, _, _ = demo
+    page, errors = signed_in(browser, base)
+    mail = mail_to(page, base, "oliver.hughes@example.org", "/c/preferences/")
+    assert "Lead développeur Java" in mail  # the campaign reached a consenting finalist
+    centre = link_in(mail, "/c/preferences/")
+    visitor = browser.new_context(locale="en-GB")
+    prefs = visitor.new_page()
+    prefs.goto(base.rstrip("/") + centre)
+    assert prefs.locator("h1").inner_text() == "Your preferences"
+    assert prefs.locator("input[type=checkbox]:checked").count() == 2
+    assert prefs.locator("#topic-job_offers").input_value() == "weekly"
+    prefs.select_option("#topic-job_offers", "monthly")
+    prefs.screenshot(path=str(shots / "preference-centre.png"), full_page=True)
+    prefs.get_by_role("button", name="Save my choices").click()
+    prefs.get_by_role("heading", name="Thank you, your choices are saved").wait_for()
+    prefs.goto(base.rstrip("/") + centre)
+    assert prefs.locator("#topic-job_offers").input_value() == "monthly"
+    prefs.get_by_role("link", name="Français").click()
+    prefs.get_by_role("heading", name="Vos préférences").wait_for()
+    prefs.get_by_role("button", name="Tout retirer en un clic").click()
+    prefs.get_by_role(
+        "heading", name="C'est fait : vous avez retiré tous vos consentements"
+    ).wait_for()
+    prefs.goto(base.rstrip("/") + centre)
+    assert prefs.locator("input[type=checkbox]:checked").count() == 0
+    visitor.close()
+    assert not errors, errors
+
+
+def test_composing_a_campaign_shows_who_will_not_receive_it_and_why(demo, browser, shots):
+    base, _, _ = demo
+    page, errors = signed_in(browser, base)
+    page.get_by_role("link", name="Campagnes").click()
+    assert "Lead développeur Java — finalistes" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Nouvelle campagne").click()
+    page.fill("input[name=name]", "Meetup Java de décembre")
+    page.select_option("select[name=segment]", label="Finalistes Java (18 mois)")
+    page.select_option("select[name=topic]", "job_offers")
+    page.get_by_role("button", name="Voir les destinataires").click()
+    exclusions = page.locator("[data-testid=exclusions]")
+    exclusions.wait_for()
+    text = exclusions.inner_text()
+    assert "Pas de consentement pour cet usage" in text
+    assert "Déjà contacté sur ce sujet trop récemment pour son rythme" in text  # today's campaign
+    page.screenshot(path=str(shots / "campaign-preview.png"), full_page=True)
+    page.get_by_role("button", name="Programmer").click()
+    page.get_by_role("alert").get_by_text("personne dans le segment ne peut la recevoir").wait_for()
+    page.goto(base + "campaigns/")
+    assert "Meetup Java de décembre" not in page.locator("main").inner_text()  # refused
+    refused = "status of 400"  # the refused form's answer, on purpose
+    assert not [e for e in errors if refused not in e], errors
+
+
 def test_it_opens_a_candidate_and_shows_the_timeline(demo, browser, shots):
     base, _, _ = demo
     page, errors = signed_in(browser, base)

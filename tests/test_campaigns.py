@@ -8,6 +8,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,6 +25,14 @@ from relance.pools.models import Campaign
 from tests.conftest import paris
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages are read in English here (the installation's default is French)."""
+    with translation.override("en"):
+        yield
+
 
 NOW = paris(2026, 11, 16, 10, 0)  # a Monday morning
 EVERYONE: dict = {}

@@ -8,6 +8,7 @@ from email.header import decode_header, make_header
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from relance import clock
 from relance.engine import Purpose
@@ -23,6 +24,14 @@ from relance.pools.pools import TALENT_POOL_NAME
 from tests.conftest import paris
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages are read in English here (the installation's default is French)."""
+    with translation.override("en"):
+        yield
+
 
 NOW = paris(2026, 11, 16, 10, 0)
 

@@ -631,7 +631,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     console.print(text["demo_loaded"].format(name=org.name, **stats))
     console.print(
         text["demo_mail"].format(
-            sent=cycle.sent, waiting=cycle.queued - cycle.sent, kept=kept, folder=folder
+            sent=cycle.sent, waiting=demo.waiting(org), kept=kept, folder=folder
         )
     )
     show_agenda(org, None, now, agenda.end_of_day(now, org), args.limit, False, lang)

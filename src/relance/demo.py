@@ -22,6 +22,7 @@ from relance.followups.events import EventType
 from relance.messaging import sink
 from relance.messaging.outbox import DjangoTransport
 from relance.people.models import Candidate, Organisation, Recruiter
+from relance.pools import story
 from relance.scenario import CandidateSpec, EventSpec, JobSpec, RecruiterSpec, Scenario
 from relance.simulate import replay_and_keep
 from relance.worker import Cycle, Worker
@@ -177,6 +178,7 @@ def ensure(now: datetime, reset: bool = False) -> Organisation:
         scenario = generate(now)
         # The last two days are left undone: tasks for the agenda, e-mails for the worker.
         org = replay_and_keep(scenario, slug=SLUG, until=now - timedelta(days=2))
+        story.tell(org, now)  # a rejected finalist, the talent pool, a campaign
         # Every demo recruiter signs in with the demo password; the first is an admin.
         for number, recruiter in enumerate(
             Recruiter.objects.filter(organisation=org).order_by("pk")
@@ -222,6 +224,13 @@ def working_moment(now: datetime) -> datetime:
     while not calendar.is_working_day(day, DEMO_COUNTRY):
         day -= timedelta(days=1)
     return calendar.at_local(day, time(16, 0), DEMO_ZONE)
+
+
+def waiting(org: Organisation) -> int:
+    """E-mails written to the outbox that wait for their time (sending hours, a rule)."""
+    from relance.messaging.models import OutboxMessage
+
+    return OutboxMessage.objects.of(org).filter(status=OutboxMessage.Status.PENDING).count()
 
 
 def stats(org: Organisation) -> dict[str, int]:

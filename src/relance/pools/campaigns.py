@@ -35,6 +35,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from relance.engine import Stage, calendar
 from relance.engine.rules import counted_times, pressure_earliest
@@ -180,7 +181,10 @@ def schedule(campaign: Campaign, at: datetime, now: datetime) -> Preview:
     """Fix the segment as it is now and schedule the campaign. Refused for an empty
     segment, or one where nobody may receive it."""
     if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED):
-        raise CampaignError(f"campaign {campaign.pk} is {campaign.status}: it cannot be scheduled")
+        raise CampaignError(
+            _("campaign %(id)s is %(status)s: it cannot be scheduled")
+            % {"id": campaign.pk, "status": campaign.status}
+        )
     definition = campaign.segment.definition if campaign.segment else campaign.definition
     try:
         segments.check(campaign.organisation, definition, now)
@@ -189,9 +193,9 @@ def schedule(campaign: Campaign, at: datetime, now: datetime) -> Preview:
     check_texts(campaign)
     seen = preview(campaign.organisation, definition, campaign.topic, now)
     if seen.total == 0:
-        raise CampaignError("the segment is empty: nobody to send it to")
+        raise CampaignError(_("the segment is empty: nobody to send it to"))
     if seen.recipients == 0:
-        raise CampaignError("nobody in the segment may receive it (see the exclusions)")
+        raise CampaignError(_("nobody in the segment may receive it (see the exclusions)"))
     campaign.definition = definition
     campaign.status = Campaign.Status.SCHEDULED
     campaign.scheduled_at = max(at, now)

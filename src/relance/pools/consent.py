@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from relance.engine import Purpose
 from relance.followups import services
@@ -98,14 +99,16 @@ def rhythms(candidate: Candidate) -> dict[str, str]:
 
 
 def check_choices(purposes: set[str], frequencies: Mapping[str, str]) -> None:
+    expected = _("%(what)s: expected one of %(choices)s")
     for purpose in purposes:
         if purpose not in WORDING:
-            raise ChoiceError(f"purpose {purpose!r}: expected one of {', '.join(WORDING)}")
+            raise ChoiceError(expected % {"what": repr(purpose), "choices": ", ".join(WORDING)})
     for topic, frequency in frequencies.items():
         if topic not in CHOICES:
-            raise ChoiceError(f"topic {topic!r}: expected one of {', '.join(CHOICES)}")
+            raise ChoiceError(expected % {"what": repr(topic), "choices": ", ".join(CHOICES)})
         if frequency not in CHOICES[topic]:
-            raise ChoiceError(f"{topic}={frequency!r}: expected one of {', '.join(CHOICES[topic])}")
+            what = f"{topic}={frequency!r}"
+            raise ChoiceError(expected % {"what": what, "choices": ", ".join(CHOICES[topic])})
 
 
 def record_choices(

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Exists, JSONField, Lookup, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from relance.engine import Purpose, Stage
 from relance.people.models import Application, Candidate, Consent, Organisation
@@ -39,6 +40,12 @@ WORD_LISTS = ("skills", "interests", "tag")
 
 class SegmentError(ValueError):
     """A definition that cannot be evaluated: where, and what was expected."""
+
+
+def _fail(where: str, message: str, **params: Any) -> SegmentError:
+    """The error to raise: the place in the definition, then what was expected (in the
+    reader's language)."""
+    return SegmentError(f"{where}: {message % params if params else message}")
 
 
 @JSONField.register_lookup
@@ -79,16 +86,16 @@ def check(organisation: Organisation, definition: Any, now: datetime) -> None:
 
 def _build(org: Organisation, node: Any, now: datetime, where: str, depth: int) -> Q:
     if depth > MAX_DEPTH:
-        raise SegmentError(f"{where}: segments nested more than {MAX_DEPTH} deep (a cycle?)")
+        raise _fail(where, _("segments nested more than %(n)s deep (a cycle?)"), n=MAX_DEPTH)
     if not isinstance(node, Mapping):
-        raise SegmentError(f"{where}: expected an object, got {type(node).__name__}")
+        raise _fail(where, _("expected an object, got %(type)s"), type=type(node).__name__)
     if not node:
         return Q()  # everyone
     if "field" not in node and ("all" in node or "any" in node):
         key = "all" if "all" in node else "any"
         parts = node[key]
         if not isinstance(parts, list):
-            raise SegmentError(f"{where}.{key}: expected a list of conditions")
+            raise _fail(f"{where}.{key}", _("expected a list of conditions"))
         built = [_build(org, p, now, f"{where}.{key}[{i}]", depth + 1) for i, p in enumerate(parts)]
         out = Q()
         for q in built:
@@ -99,14 +106,16 @@ def _build(org: Organisation, node: Any, now: datetime, where: str, depth: int) 
     if "segment" in node:
         saved = Segment.objects.of(org).filter(pk=node["segment"]).first()
         if saved is None:
-            raise SegmentError(f"{where}.segment: no saved segment {node['segment']!r}")
+            raise _fail(f"{where}.segment", _("no saved segment %(id)r"), id=node["segment"])
         return _build(org, saved.definition, now, f"{where}.segment[{saved.name}]", depth + 1)
     field = node.get("field")
     build = FIELDS.get(str(field))
     if build is None:
-        raise SegmentError(
-            f"{where}: unknown field {field!r}; expected one of {', '.join(sorted(FIELDS))}"
-            " (or all / any / not / segment)"
+        raise _fail(
+            where,
+            _("unknown field %(field)r; expected one of %(fields)s (or all / any / not / segment)"),
+            field=field,
+            fields=", ".join(sorted(FIELDS)),
         )
     return build(org, node, now, f"{where}.{field}")
 
@@ -123,22 +132,27 @@ def _words(node: Mapping[str, Any], where: str) -> tuple[str, list[str]]:
                 or not value
                 or not all(isinstance(v, str) and v.strip() for v in value)
             ):
-                raise SegmentError(f"{where}.{key}: expected a non-empty list of words")
+                raise _fail(f"{where}.{key}", _("expected a non-empty list of words"))
             return key, [v.strip() for v in value]
-    raise SegmentError(f"{where}: expected 'any' or 'all' with a list of words")
+    raise _fail(where, _("expected 'any' or 'all' with a list of words"))
 
 
 def _int(node: Mapping[str, Any], key: str, where: str, low: int = 0, high: int = 36500) -> int:
     value = node[key]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise SegmentError(f"{where}.{key}: expected a whole number from {low} to {high}")
+        raise _fail(
+            f"{where}.{key}",
+            _("expected a whole number from %(low)s to %(high)s"),
+            low=low,
+            high=high,
+        )
     return value
 
 
 def _stage(value: Any, where: str) -> str:
     if value not in {s.value for s in Stage}:
-        raise SegmentError(f"{where}: unknown stage {value!r}; expected one of "
-                           + ", ".join(s.value for s in Stage))  # fmt: skip
+        raise _fail(where, _("unknown stage %(value)r; expected one of %(stages)s"), value=value,
+                    stages=", ".join(s.value for s in Stage))  # fmt: skip
     return str(value)
 
 
@@ -168,7 +182,7 @@ def _application(org: Organisation, node: Mapping[str, Any], now: datetime, wher
     if "job" in node:
         text = str(node["job"]).strip()
         if not text:
-            raise SegmentError(f"{where}.job: expected words of a job title")
+            raise _fail(f"{where}.job", _("expected words of a job title"))
         rows = rows.filter(Q(job__title__icontains=text) | Q(job__family__icontains=text))
     if "family" in node:
         rows = rows.filter(job__family__iexact=str(node["family"]).strip())
@@ -198,7 +212,7 @@ def _experience(org: Organisation, node: Mapping[str, Any], now: datetime, where
     if "max" in node:
         q &= Q(years_experience__lte=_int(node, "max", where, 0, 80))
     if not q:
-        raise SegmentError(f"{where}: expected 'min' and/or 'max' years")
+        raise _fail(where, _("expected 'min' and/or 'max' years"))
     return q
 
 
@@ -207,8 +221,8 @@ def _seniority(org: Organisation, node: Mapping[str, Any], now: datetime, where:
     q = Q()
     for level in levels:
         if level not in SENIORITY:
-            raise SegmentError(f"{where}: unknown level {level!r}; expected "
-                               + ", ".join(SENIORITY))  # fmt: skip
+            raise _fail(where, _("unknown level %(value)r; expected one of %(levels)s"),
+                        value=level, levels=", ".join(SENIORITY))  # fmt: skip
         low, high = SENIORITY[level]
         q |= Q(years_experience__gte=low, years_experience__lte=high)
     return q
@@ -218,7 +232,7 @@ def _contains(column: str) -> Callable[..., Q]:
     def build(org: Organisation, node: Mapping[str, Any], now: datetime, where: str) -> Q:
         text = node.get("contains")
         if not isinstance(text, str) or not text.strip():
-            raise SegmentError(f"{where}.contains: expected some text")
+            raise _fail(f"{where}.contains", _("expected some text"))
         return Q(**{f"{column}__icontains": text.strip()})
 
     return build
@@ -229,7 +243,12 @@ def _choice(column: str, allowed: tuple[str, ...]) -> Callable[..., Q]:
         _, values = _words(node, where)
         for value in values:
             if value not in allowed:
-                raise SegmentError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+                raise _fail(
+                    where,
+                    _("%(value)r is not one of %(allowed)s"),
+                    value=value,
+                    allowed=", ".join(allowed),
+                )
         return Q(**{f"{column}__in": values})
 
     return build
@@ -247,14 +266,14 @@ def _last_contact(org: Organisation, node: Mapping[str, Any], now: datetime, whe
     if "older_than_days" in node:
         days = _int(node, "older_than_days", where, 1)
         return Q(last_contact_at__lt=now - timedelta(days=days))
-    raise SegmentError(f"{where}: expected 'within_days', 'older_than_days' or 'never': true")
+    raise _fail(where, _("expected 'within_days', 'older_than_days' or 'never': true"))
 
 
 def _consent(org: Organisation, node: Mapping[str, Any], now: datetime, where: str) -> Q:
     purpose = node.get("purpose")
     if purpose not in {p.value for p in Purpose}:
-        raise SegmentError(f"{where}.purpose: expected one of "
-                           + ", ".join(p.value for p in Purpose))  # fmt: skip
+        raise _fail(f"{where}.purpose", _("expected one of %(purposes)s"),
+                    purposes=", ".join(p.value for p in Purpose))  # fmt: skip
     return Q(
         Exists(
             Consent.objects.filter(
@@ -268,7 +287,7 @@ def _pool(org: Organisation, node: Mapping[str, Any], now: datetime, where: str)
     if node.get("name") == "silver_medalists":
         return silver_medalists()
     if "id" not in node:
-        raise SegmentError(f"{where}: expected 'id' of a pool, or 'name': 'silver_medalists'")
+        raise _fail(where, _("expected 'id' of a pool, or 'name': 'silver_medalists'"))
     return Q(Exists(PoolMember.objects.filter(candidate=OuterRef("pk"), pool_id=node["id"])))
 
 
