@@ -3,6 +3,7 @@ that changes nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -88,3 +89,49 @@ def test_a_dry_run_changes_nothing_and_a_run_anonymises(org, capsys):
     assert Candidate.objects.get(pk=kept.pk).first_name == "recent"
     # Anonymised once: a second run finds nobody.
     assert retention.plan(org, NOW).rejected == []
+
+
+def test_a_moving_clock_across_the_two_years_asks_once_then_renews_or_anonymises(org):
+    """Day by day from 690 to 745 days after the last contact: each member is asked to
+    renew once, 30 days before; the one who answers the link stays two more years, the
+    one who does not is anonymised on the day the two years end."""
+    from django.test import Client
+
+    from relance import clock
+    from relance.messaging.models import OutboxMessage
+
+    base = NOW - timedelta(days=1380)  # their last contact, and their consent
+    keen = person(org, "fidele", contact_days_ago=1380, consent=True)
+    quiet = person(org, "discret", contact_days_ago=1380, consent=True)
+    answered = None
+    asked_on: dict[int, list[int]] = {keen.pk: [], quiet.pk: []}
+    for day in range(690, 746):
+        today = base + timedelta(days=day)
+        retention.run(org, today, dry_run=False)
+        asked = OutboxMessage.objects.filter(reason="renewal")
+        for pk in asked.filter(created_at=today).values_list("candidate_id", flat=True):
+            asked_on[pk].append(day)
+        if day < 700:
+            assert not asked.exists(), f"asked too early, day {day}"
+        if day == 702 and answered is None:
+            row = asked.get(candidate=keen)
+            link = re.search(r"https?://\S+(/c/pool/\S+/)", row.body).group(1)
+            clock.start_at(today)
+            try:
+                page = Client().post(link, {"purpose": ["talent_pool"]})
+            finally:
+                clock.start_at(None)
+            assert page.status_code == 200
+            answered = today
+        quiet_now = Candidate.objects.get(pk=quiet.pk)
+        if day < 730:
+            assert quiet_now.anonymised_at is None, f"anonymised too early, day {day}"
+    assert asked_on == {keen.pk: [700], quiet.pk: [700]}  # once each, 30 days before
+    assert Candidate.objects.get(pk=quiet.pk).anonymised_at == base + timedelta(days=730)
+    kept = Candidate.objects.get(pk=keen.pk)
+    assert kept.anonymised_at is None
+    # The clock ran on a few milliseconds while the page answered.
+    assert timedelta(0) <= kept.last_contact_at - answered < timedelta(minutes=1)
+    renewed = kept.consents.filter(purpose="talent_pool").latest("given_at")
+    assert kept.consents.filter(purpose="talent_pool").count() == 2  # the first, renewed
+    assert timedelta(0) <= renewed.given_at - answered < timedelta(minutes=1)

@@ -72,6 +72,7 @@ def test_every_template_a_plan_can_use_exists_in_french_and_english():
         "first_message.0.sms",
         "cv_database.0.phone",
         "campaign.job_offer",  # the default text of a new campaign
+        "pool.renewal.email",  # retention: asked to renew, 30 days before the 2 years
     }
 
 

@@ -52,7 +52,7 @@ TEXT = {
         "n'est changé)",
         "retention_done": "{org} : {rejected} candidat(s) refusé(s) et {expired} sans "
         "contact depuis 2 ans anonymisés ; {renew} membre(s) du vivier à qui demander de "
-        "renouveler.",
+        "renouveler ({asked} e-mail(s) de renouvellement écrit(s) aujourd'hui).",
         "exported": "Export écrit dans {path} ({size} octets). L'accès est noté au journal.",
         "erase_dry": "Le candidat n° {id} ({name}) serait effacé de toutes les tables. "
         "Ajoutez --yes pour le faire.",
@@ -132,7 +132,8 @@ TEXT = {
         "3 months and {expired} with no contact for 2 years would be anonymised; {renew} "
         "talent-pool member(s) to ask to renew. (--dry-run: nothing changed)",
         "retention_done": "{org}: {rejected} rejected candidate(s) and {expired} with no "
-        "contact for 2 years anonymised; {renew} talent-pool member(s) to ask to renew.",
+        "contact for 2 years anonymised; {renew} talent-pool member(s) to ask to renew "
+        "({asked} renewal e-mail(s) written today).",
         "exported": "Export written to {path} ({size} bytes). The access is in the audit log.",
         "erase_dry": "Candidate #{id} ({name}) would be erased from every table. "
         "Add --yes to do it.",
@@ -916,7 +917,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
         print(
             text[key].format(
                 org=org.slug, rejected=len(done.rejected), expired=len(done.expired),
-                renew=len(done.renew),
+                renew=len(done.renew), asked=done.asked,
             )
         )  # fmt: skip
     return 0

@@ -4,7 +4,8 @@ database — no candidate is loaded to be judged:
 - a rejected candidate who did not consent to the talent pool is anonymised 3 months after
   the rejection;
 - everyone else is kept at most 2 years after the last contact; a talent-pool member is
-  asked to renew 30 days before (the request itself leaves with the consent pages).
+  asked to renew 30 days before, by an e-mail with a personal link to the consent form
+  (answering it renews the consent and starts the two years again).
 
 `relance retention` runs it, daily, with `--dry-run` to see first.
 """
@@ -30,6 +31,7 @@ class Plan:
     rejected: list[int] = field(default_factory=list)  # anonymise: rejected, no pool consent
     expired: list[int] = field(default_factory=list)  # anonymise: 2 years without contact
     renew: list[int] = field(default_factory=list)  # pool members to ask to renew
+    asked: int = 0  # renewal e-mails written (not on a dry run)
 
 
 def _pool_member() -> Exists:
@@ -87,9 +89,36 @@ def plan(organisation: Organisation, now: datetime) -> Plan:
 
 
 def run(organisation: Organisation, now: datetime, dry_run: bool) -> Plan:
-    """Work out the plan, and unless `dry_run`, anonymise whom it names."""
+    """Work out the plan, and unless `dry_run`, anonymise whom it names and ask the pool
+    members near the end of their two years to renew."""
     todo = plan(organisation, now)
     if not dry_run:
         for pk in todo.rejected + todo.expired:
             rights.anonymise(Candidate(pk=pk, organisation=organisation), now)
+        todo.asked = ask_to_renew(organisation, todo.renew, now)
     return todo
+
+
+def ask_to_renew(organisation: Organisation, candidate_ids: list[int], now: datetime) -> int:
+    """Write the renewal e-mail (with a personal link to the consent form) of each pool
+    member, once per period: its Message-ID derives from the person and their last
+    contact, so the daily job does not ask twice. Returns how many were written."""
+    from django.db import transaction
+
+    from relance.messaging import compose, outbox
+    from relance.messaging.models import OutboxMessage
+
+    written = 0
+    people = Candidate.objects.of(organisation).filter(pk__in=candidate_ids).exclude(email="")
+    for person in people.select_related("owner", "organisation").order_by("pk"):
+        stamp = int(person.last_contact_at.timestamp()) if person.last_contact_at else 0
+        message_id = compose.message_id(organisation.pk, "renew", person.pk, stamp)
+        if OutboxMessage.objects.filter(message_id=message_id).exists():
+            continue
+        variables = compose.context(organisation=organisation, candidate=person,
+                                    recruiter=person.owner, job=None, previous=None)  # fmt: skip
+        rendered = compose.compose(organisation, "pool.renewal.email", person.language, variables)
+        with transaction.atomic():
+            outbox.write_single(person, person.owner, "renewal", rendered, message_id, now)
+        written += 1
+    return written

@@ -120,15 +120,19 @@ def record_choices(
     method: str = Consent.Method.LINK,
     recorded_by: Recruiter | None = None,
     language: str = "",
+    renew: bool = False,
 ) -> None:
     """Set what the candidate consents to and how often they want each topic: purposes
-    newly ticked are given (with the wording shown), purposes unticked are withdrawn.
-    All or nothing: a bad choice changes nothing."""
+    newly ticked are given (with the wording shown), purposes unticked are withdrawn;
+    with `renew` (the consent form), purposes ticked again are given anew, with today's
+    date and wording. A candidate who answers the form is in contact with us: the two
+    years of retention start again. All or nothing: a bad choice changes nothing."""
     check_choices(purposes, frequencies)
     language = language or candidate.language
     with transaction.atomic():
         current = active(candidate)
-        for purpose in sorted(purposes - current):
+        given = purposes if renew else purposes - current
+        for purpose in sorted(given):
             services.record_event(
                 Event(
                     EventType.CONSENT_GIVEN,
@@ -159,6 +163,8 @@ def record_choices(
             )
         if Purpose.TALENT_POOL in purposes - current:
             join_default_pool(candidate, now)
+        if method != Consent.Method.CALL:  # the candidate's own act, through our pages
+            Candidate.objects.filter(pk=candidate.pk).update(last_contact_at=now)
 
 
 def withdraw_everything(candidate: Candidate, now: datetime) -> int:

@@ -169,7 +169,10 @@ def _choices_page(request: HttpRequest, token: str, kind: str) -> HttpResponse:
             try:
                 with transaction.atomic():
                     links.use(link, now)
-                    consent.record_choices(candidate, purposes, frequencies, now, language=language)
+                    consent.record_choices(
+                        candidate, purposes, frequencies, now, language=language,
+                        renew=kind == "consent",
+                    )  # fmt: skip
             except consent.ChoiceError as error:
                 context = _form_context(
                     link, language, consent.active(candidate), consent.rhythms(candidate)
