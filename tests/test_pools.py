@@ -311,3 +311,21 @@ def test_pools_are_named_once_per_organisation(org):
     with pytest.raises(IntegrityError), transaction.atomic():
         Pool.objects.create(organisation=org, name="Java", created_at=NOW)
     assert Purpose.TALENT_POOL in consent.WORDING
+
+
+def test_the_share_of_applications_acknowledged_within_ten_minutes_is_measured(org, recruiter):
+    from relance.followups import experience
+
+    job = Job.objects.create(organisation=org, title="Dev", created_at=NOW)
+    transport = outbox.MemoryTransport()
+    for i, delay in enumerate([1, 4, 9, 30]):  # minutes before a worker sent the receipt
+        who = person(org, f"p{i}")
+        at = NOW - timedelta(days=20) + timedelta(hours=i)
+        services.record_event(
+            Event(EventType.APPLICATION_RECEIVED, at, who, recruiter=recruiter, job=job), at
+        )
+        row = OutboxMessage.objects.get(candidate=who, reason="acknowledgement")
+        outbox.deliver(row.pk, transport, at + timedelta(minutes=delay))
+    seen = experience.measure(org, NOW - timedelta(days=90), NOW)
+    assert (seen.applications, seen.acknowledged, seen.acknowledged_percent) == (4, 3, 75)
+    assert seen.answerable == 4

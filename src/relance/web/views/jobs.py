@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from relance import clock
+from relance.followups import experience
 from relance.people.models import Application, Job
 from relance.web import labels, scope
 
@@ -26,7 +30,13 @@ def jobs(request: HttpRequest) -> HttpResponse:
     ):
         counts.setdefault(job_id, {})[stage] = n
     table = [(job, [(s, counts.get(job.pk, {}).get(s, 0)) for s in labels.STAGES]) for job in rows]
-    return render(request, "web/jobs.html", {"table": table, "stages": labels.STAGES})
+    now = clock.now()
+    seen = experience.measure(org, now - timedelta(days=90), now)
+    return render(
+        request,
+        "web/jobs.html",
+        {"table": table, "stages": labels.STAGES, "experience": seen},
+    )
 
 
 @require_GET

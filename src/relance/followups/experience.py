@@ -1,0 +1,69 @@
+"""What candidates experienced, measured from the timeline (DOMAIN.md, "what success looks
+like"): the share of applications acknowledged within ten minutes, and the share answered
+within 14 days. Counted in the database over a period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef
+
+from relance.engine import Direction, TouchKind
+from relance.followups.models import Touchpoint
+from relance.people.models import Organisation
+
+ACK_WITHIN = timedelta(minutes=10)
+ANSWER_WITHIN = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Experience:
+    applications: int
+    acknowledged: int  # within ten minutes
+    answerable: int  # applications old enough to be judged on the 14 days
+    answered: int  # a message or a call from us within 14 days
+
+    @property
+    def acknowledged_share(self) -> float | None:
+        return self.acknowledged / self.applications if self.applications else None
+
+    @property
+    def answered_share(self) -> float | None:
+        return self.answered / self.answerable if self.answerable else None
+
+    @property
+    def acknowledged_percent(self) -> int | None:
+        share = self.acknowledged_share
+        return None if share is None else round(share * 100)
+
+    @property
+    def answered_percent(self) -> int | None:
+        share = self.answered_share
+        return None if share is None else round(share * 100)
+
+
+def measure(organisation: Organisation, since: datetime, until: datetime) -> Experience:
+    applications = Touchpoint.objects.of(organisation).filter(
+        kind=TouchKind.APPLICATION, at__gte=since, at__lt=until
+    )
+    acked = Touchpoint.objects.filter(
+        candidate=OuterRef("candidate"),
+        kind=TouchKind.ACKNOWLEDGEMENT,
+        at__gte=OuterRef("at"),
+        at__lte=OuterRef("at") + ACK_WITHIN,
+    )
+    judged = applications.filter(at__lte=until - ANSWER_WITHIN)
+    answer = Touchpoint.objects.filter(
+        candidate=OuterRef("candidate"),
+        direction=Direction.OUT,
+        kind__in=[TouchKind.MESSAGE, TouchKind.CALL],
+        at__gt=OuterRef("at"),
+        at__lte=OuterRef("at") + ANSWER_WITHIN,
+    )
+    return Experience(
+        applications=applications.count(),
+        acknowledged=applications.filter(Exists(acked)).count(),
+        answerable=judged.count(),
+        answered=judged.filter(Exists(answer)).count(),
+    )
