@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 
 from relance.engine import Direction, TouchKind
 from relance.followups.models import Touchpoint
@@ -53,7 +53,7 @@ def measure(organisation: Organisation, since: datetime, until: datetime) -> Exp
         at__gte=OuterRef("at"),
         at__lte=OuterRef("at") + ACK_WITHIN,
     )
-    judged = applications.filter(at__lte=until - ANSWER_WITHIN)
+    judged = Q(at__lte=until - ANSWER_WITHIN)
     answer = Touchpoint.objects.filter(
         candidate=OuterRef("candidate"),
         direction=Direction.OUT,
@@ -61,9 +61,10 @@ def measure(organisation: Organisation, since: datetime, until: datetime) -> Exp
         at__gt=OuterRef("at"),
         at__lte=OuterRef("at") + ANSWER_WITHIN,
     )
-    return Experience(
-        applications=applications.count(),
-        acknowledged=applications.filter(Exists(acked)).count(),
-        answerable=judged.count(),
-        answered=judged.filter(Exists(answer)).count(),
+    counts = applications.aggregate(  # one query
+        applications=Count("pk"),
+        acknowledged=Count("pk", filter=Q(Exists(acked))),
+        answerable=Count("pk", filter=judged),
+        answered=Count("pk", filter=judged & Q(Exists(answer))),
     )
+    return Experience(**counts)
