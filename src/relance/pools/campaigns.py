@@ -40,8 +40,8 @@ from django.utils.translation import gettext as _
 from relance.engine import Stage, calendar
 from relance.engine.rules import counted_times, pressure_earliest
 from relance.followups.models import Touchpoint
-from relance.messaging import compose
-from relance.messaging.models import OutboxMessage
+from relance.messaging import compose, senders
+from relance.messaging.models import OutboxMessage, Sender
 from relance.messaging.render import Source, render
 from relance.people.models import Application, Candidate, Consent, Organisation
 from relance.pools import links, segments
@@ -265,11 +265,13 @@ def write_batch(campaign_id: int, now: datetime, size: int = BATCH) -> tuple[int
         )
         excluded = dict(campaign.excluded)
         rows = []
+        sender = senders.sender_for(campaign.created_by)
+        from_address = senders.from_header(sender, campaign.created_by)
         for person in people:
             if person.exclusion:
                 excluded[person.exclusion] = excluded.get(person.exclusion, 0) + 1
                 continue
-            rows.append(_message(campaign, person, now))
+            rows.append(_message(campaign, person, now, sender, from_address))
         OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
         finished = len(people) < size
         campaign.excluded = excluded
@@ -317,9 +319,13 @@ def _variables(
     return variables
 
 
-def _message(campaign: Campaign, person: Candidate, now: datetime) -> OutboxMessage:
-    from relance.messaging import senders
-
+def _message(
+    campaign: Campaign,
+    person: Candidate,
+    now: datetime,
+    sender: Sender | None,
+    from_address: str,
+) -> OutboxMessage:
     language = person.language if person.language in ("fr", "en") else "en"
     preferences = links.url(person, "preferences", now)
     withdraw = links.url(person, "withdraw", now)
@@ -330,7 +336,6 @@ def _message(campaign: Campaign, person: Candidate, now: datetime) -> OutboxMess
         company=campaign.organisation.name, preferences=preferences, withdraw=withdraw
     )
     recruiter = campaign.created_by
-    sender = senders.sender_for(recruiter)
     return OutboxMessage(
         organisation_id=campaign.organisation_id,
         candidate_id=person.pk,
@@ -340,7 +345,7 @@ def _message(campaign: Campaign, person: Candidate, now: datetime) -> OutboxMess
         reason="campaign",
         message_id=compose.message_id(campaign.organisation_id, "c", campaign.pk, person.pk),
         sender=sender,
-        from_address=senders.from_header(sender, recruiter),
+        from_address=from_address,
         to_address=person.email,
         to_domain=person.email.rpartition("@")[2].lower(),
         subject=rendered.subject,
