@@ -217,6 +217,8 @@ def deliver_batch(
     """
     from relance.followups.steps import record_sent
 
+    if not ids:
+        return []
     transports = transport if isinstance(transport, Transports) else Transports(transport)
     ready = _check(ids, now)
     sent, effects = _send(ready, transports, now, stopping)

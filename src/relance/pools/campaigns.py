@@ -252,7 +252,7 @@ def write_batch(campaign_id: int, now: datetime, size: int = BATCH) -> tuple[int
     batch starts where the last one written ended. Returns (messages written, finished)."""
     with transaction.atomic():
         campaign = (
-            Campaign.objects.select_for_update()
+            Campaign.objects.select_for_update(of=("self",))
             .select_related("organisation", "created_by", "job")
             .get(pk=campaign_id)
         )
