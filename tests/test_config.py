@@ -17,7 +17,7 @@ def test_a_postgresql_url_is_read_in_full(tmp_path):
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
         "crm", "relance", "s@cret", "127.0.0.1", "5433",
     )  # fmt: skip
-    assert db["OPTIONS"] == {"sslmode": "disable"}
+    assert db["OPTIONS"] == {"sslmode": "disable", "options": "-c jit=off"}
 
 
 @pytest.mark.parametrize(

@@ -132,6 +132,10 @@ def database(url: str | None, directory: Path) -> dict[str, Any]:
         except ValueError:
             raise ConfigError(f"DATABASE_URL={url!r}: the port is not a number") from None
         options = dict(parse_qsl(parts.query))
+        # PostgreSQL's JIT compiles a query the planner thinks costly: for the short
+        # queries of an application it costs more than it saves (850 ms of a 2.3 s
+        # segment count; benchmarks/RESULTS.md). `?options=` in the URL overrides it.
+        options.setdefault("options", "-c jit=off")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,

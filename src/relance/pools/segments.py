@@ -20,6 +20,7 @@ never), consent (purpose), pool (id, or "silver_medalists").
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,8 +52,9 @@ def _fail(where: str, message: str, **params: Any) -> SegmentError:
 @JSONField.register_lookup
 class ListHasAny(Lookup):  # type: ignore[type-arg]
     """A JSON list of words holding any of these words, whatever their case:
-    `skills__has_any_word=["java", "kotlin"]`. One EXISTS over the list's elements, on
-    SQLite (json_each) as on PostgreSQL (jsonb_array_elements_text)."""
+    `skills__has_any_word=["java", "kotlin"]`. The list's text, lower-cased, holds the
+    word as a JSON string — `?|` on PostgreSQL, `instr` on SQLite: two to three times
+    faster than unnesting the list row by row (benchmarks/RESULTS.md)."""
 
     lookup_name = "has_any_word"
     prepare_rhs = False
@@ -60,15 +62,13 @@ class ListHasAny(Lookup):  # type: ignore[type-arg]
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, params = self.process_lhs(compiler, connection)
         words = [str(word).casefold() for word in self.rhs]
-        marks = ", ".join(["%s"] * len(words))
         if connection.vendor == "postgresql":
-            sql = (
-                f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({lhs}) AS w(v)"
-                f" WHERE lower(w.v) IN ({marks}))"
-            )
-        else:
-            sql = f"EXISTS (SELECT 1 FROM json_each({lhs}) AS w WHERE lower(w.value) IN ({marks}))"
-        return sql, [*params, *words]
+            return f"(lower(({lhs})::text)::jsonb ?| %s)", [*params, words]
+        # SQLite keeps the JSON text as written (non-ASCII letters escaped): the same
+        # encoding finds the word, quotes included, so "java" never matches "javascript".
+        tests = " OR ".join([f"instr(lower({lhs}), %s) > 0"] * len(words))
+        quoted = [json.dumps(word) for word in words]
+        return f"({tests})", [p for word in quoted for p in (*params, word)]
 
 
 def evaluate(
