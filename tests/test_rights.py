@@ -17,6 +17,8 @@ from relance.followups.events import Event, EventType
 from relance.messaging.models import InboundMessage, OutboxMessage
 from relance.people import rights
 from relance.people.models import AuditEntry, Candidate, ErasedPerson
+from relance.pools import consent
+from relance.pools.models import Pool
 from tests.web_world import NOW, T0, build
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,10 @@ def world():
     services.record_event(
         Event(EventType.STAGE_CHANGED, T0, lea, recruiter=w.admin, job=w.job, outcome="screening"),
         T0,
+    )
+    consent.record_choices(lea, {"talent_pool", "job_alerts"}, {"job_offers": "monthly"}, T0)
+    Pool.objects.create(organisation=w.org, name="Java", created_at=T0).members.create(
+        organisation=w.org, candidate=lea, added_at=T0
     )
     for key, candidate in (("<a@example.org>", lea), ("<b@example.org>", None)):
         InboundMessage.objects.create(
@@ -58,11 +64,16 @@ def references_to(candidate_id: int) -> dict[str, int]:
 def test_erasure_leaves_nothing_of_the_person_in_any_table(world):
     lea_id = world.lea.pk
     before = references_to(lea_id)
-    # The fixture reaches every kind of row that points at a candidate.
-    assert set(before) >= {
-        "Touchpoint.candidate", "Thread.candidate", "Consent.candidate",
-        "Application.candidate", "OutboxMessage.candidate", "InboundMessage.candidate",
-    }  # fmt: skip
+    # The fixture reaches every kind of row that points at a candidate: a model added
+    # later without its place here fails this test until erasure is proven for it too.
+    every = {
+        f"{model.__name__}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.is_relation and field.related_model is Candidate
+    }
+    assert set(before) == every
+    assert {"Preference.candidate", "PoolMember.candidate"} <= every
     removed = rights.erase(world.lea, world.admin, NOW + timedelta(hours=1))
     assert references_to(lea_id) == {}
     assert not Candidate.objects.filter(pk=lea_id).exists()
@@ -103,6 +114,8 @@ def test_the_export_holds_everything_and_is_in_the_audit_log(world):
     assert content["consents"][0]["text"] == "J'accepte de rejoindre le vivier."
     assert len(content["timeline"]) >= 3
     assert content["emails_written"][0]["to_address"] == "lea@example.org"
+    assert {p["topic"]: p["frequency"] for p in content["preferences"]} == {"job_offers": "monthly"}
+    assert {m["pool"] for m in content["pools"]} == {"Java"}
     assert AuditEntry.objects.filter(action="exported", candidate_id=world.lea.pk).exists()
 
 

@@ -30,6 +30,7 @@ from relance.people.models import (
     Organisation,
     Recruiter,
 )
+from relance.pools.models import PoolMember, Preference
 
 
 def erasure_keys(
@@ -103,6 +104,13 @@ def export(candidate: Candidate, actor: Recruiter | None, now: datetime) -> byte
         "emails_written": [
             _plain(o) for o in OutboxMessage.objects.filter(candidate=candidate).order_by("pk")
         ],
+        "preferences": [
+            _plain(p) for p in Preference.objects.filter(candidate=candidate).order_by("topic")
+        ],
+        "pools": [
+            {"pool": m.pool.name, "added_at": m.added_at}
+            for m in PoolMember.objects.filter(candidate=candidate).select_related("pool")
+        ],
     }
     received = list(_inbound_of(candidate))
     data["emails_received"] = [f"received/{m.pk}.eml" for m in received]
@@ -138,6 +146,8 @@ def erase(candidate: Candidate, actor: Recruiter | None, now: datetime) -> dict[
             "follow_ups": Thread.objects.filter(candidate=person).delete()[0],
             "consents": Consent.objects.filter(candidate=person).delete()[0],
             "applications": Application.objects.filter(candidate=person).delete()[0],
+            "preferences": Preference.objects.filter(candidate=person).delete()[0],
+            "pools": PoolMember.objects.filter(candidate=person).delete()[0],
         }
         audit(person, actor, AuditEntry.Action.ERASED, now, removed=removed)
         person.delete()
@@ -169,8 +179,11 @@ def anonymise(candidate: Candidate, now: datetime) -> None:
         OutboxMessage.objects.filter(candidate=person).delete()
         Touchpoint.objects.filter(candidate=person).update(subject="", body="", message_id="")
         Consent.objects.filter(candidate=person).update(text="")
+        Preference.objects.filter(candidate=person).delete()
+        PoolMember.objects.filter(candidate=person).delete()
         Candidate.objects.filter(pk=person.pk).update(
             external_ref="", first_name="", last_name="", email="", phone="", linkedin_url="",
+            location="",
             tags=[], skills=[], interests=[], desired_role="", hook="", anonymised_at=now,
             do_not_contact_at=person.do_not_contact_at or now,
         )  # fmt: skip
