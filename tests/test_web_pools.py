@@ -117,3 +117,43 @@ def test_a_personal_rejection_e_mail_leaves_as_the_recruiter_edited_it(client_of
     empty = client.post(reverse("web:thread_act", args=[thread.pk, "send_edited"]),
                         {"subject": "", "body": ""})  # fmt: skip
     assert empty.status_code == 400
+
+
+def test_pools_tag_rules_and_a_consent_taken_on_a_call(client_of, world):
+    from relance.people.models import Consent
+    from relance.pools.models import Pool, PoolMember, TagRule
+
+    client = client_of(world.recruiter)
+    client.post(reverse("web:pool_save"), {"name": "Java"})
+    assert client.post(reverse("web:pool_save"), {"name": ""}).status_code == 302
+    pool = Pool.objects.get(organisation=world.org)
+    client.post(reverse("web:candidate_pool", args=[world.lea.pk]), {"pool": pool.pk})
+    assert PoolMember.objects.filter(pool=pool, candidate=world.lea).exists()
+    page = client.get(reverse("web:candidate", args=[world.lea.pk])).content.decode()
+    assert "Java" in page
+    # A rule applies at once to the applications already ended.
+    for stage in ("interview", "final", "rejected"):
+        services.record_event(Event(EventType.STAGE_CHANGED, NOW, world.paul, recruiter=world.admin,
+                                    job=world.job, outcome=stage), NOW)  # fmt: skip
+    done = client.post(reverse("web:rule_save"), {"tag": "java-finalist", "stage": "rejected",
+                                                  "reached": "final", "job_title_contains": "java"},
+                       follow=True)  # fmt: skip
+    assert "1 candidate(s) tagged now" in done.content.decode()
+    world.paul.refresh_from_db()
+    assert world.paul.tags == ["java-finalist"]
+    bad = client.post(reverse("web:rule_save"), {"tag": "x", "stage": "fired"}, follow=True)
+    assert "Not saved" in bad.content.decode()
+    assert TagRule.objects.count() == 1
+    # On the phone: recorded with who took it and how.
+    client.post(reverse("web:candidate_consent", args=[world.lea.pk]), {"purpose": "newsletter"})
+    given = Consent.objects.get(candidate=world.lea, purpose="newsletter")
+    assert (given.method, given.recorded_by) == ("call", world.recruiter)
+    assert given.text.startswith("J'accepte de recevoir par e-mail des nouvelles")
+    assert client.post(reverse("web:candidate_consent", args=[world.lea.pk]),
+                       {"purpose": "spam"}).status_code == 400  # fmt: skip
+    # Another organisation reaches none of it.
+    stranger = client_of(world.stranger)
+    assert stranger.post(reverse("web:candidate_pool", args=[world.lea.pk]),
+                         {"pool": pool.pk}).status_code == 404  # fmt: skip
+    assert stranger.post(reverse("web:candidate_consent", args=[world.lea.pk]),
+                         {"purpose": "newsletter"}).status_code == 404  # fmt: skip

@@ -29,6 +29,7 @@ from relance.people.models import (
     Organisation,
     Recruiter,
 )
+from relance.pools.models import Pool, PoolMember
 from relance.web import addresses, labels, scope
 
 PAGE = 50
@@ -214,6 +215,9 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
             "outcomes": labels.CALL_OUTCOMES,
             "other_voices": bool(others),
             "confirm": request.GET.get("confirm") == "1",
+            "memberships": PoolMember.objects.filter(candidate=person).select_related("pool"),
+            "pools": Pool.objects.of(org).order_by("name")[:100],
+            "purposes": labels.PURPOSES,
         },
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relance import clock
+from relance.engine import Stage
 from relance.messaging.render import TemplateProblem, builtin
-from relance.people.models import Job
-from relance.pools import campaigns, segments
+from relance.people.models import Consent, Job
+from relance.pools import campaigns, consent, segments
 from relance.pools.models import Campaign, Pool, Segment, TagRule
-from relance.pools.pools import silver_medalists
+from relance.pools.pools import add_members, apply_rules_everywhere, silver_medalists
 from relance.web import scope
 
 TOPICS = {
@@ -67,6 +68,7 @@ def pools(request: HttpRequest) -> HttpResponse:
             "segments": Segment.objects.of(org).order_by("name"),
             "rules": TagRule.objects.of(org).order_by("tag"),
             "example": json.dumps(EXAMPLE, indent=2),
+            "stages": [s.value for s in Stage],
         },
     )
 
@@ -236,3 +238,73 @@ def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         request, _("Campaign cancelled; %(n)s message(s) not sent.") % {"n": cancelled}
     )
     return redirect("web:campaign", pk=row.pk)
+
+
+@require_POST
+@scope.recruiter_page
+def save_pool(request: HttpRequest) -> HttpResponse:
+    org = scope.organisation(request)
+    name = request.POST.get("name", "").strip()[:120]
+    if not name:
+        messages.error(request, _("A pool needs a name."))
+    elif Pool.objects.of(org).filter(name=name).exists():
+        messages.error(request, _("A pool with this name exists already."))
+    else:
+        Pool.objects.create(organisation=org, name=name, created_at=clock.now(),
+                            description=request.POST.get("description", "").strip())  # fmt: skip
+        messages.success(request, _("Pool created."))
+    return redirect("web:pools")
+
+
+@require_POST
+@scope.recruiter_page
+def save_rule(request: HttpRequest) -> HttpResponse:
+    """A tag rule, applied at once to the applications already ended, then to every
+    application that reaches its stage."""
+    org = scope.organisation(request)
+    tag = request.POST.get("tag", "").strip()[:60]
+    stage = request.POST.get("stage", "rejected")
+    reached = request.POST.get("reached", "")
+    stages = {s.value for s in Stage}
+    if not tag or stage not in stages or (reached and reached not in stages):
+        messages.error(request, _("Not saved: a rule needs a tag, and known stages."))
+        return redirect("web:pools")
+    rule = TagRule.objects.create(
+        organisation=org, tag=tag, stage=stage, reached=reached, created_at=clock.now(),
+        job_title_contains=request.POST.get("job_title_contains", "").strip()[:120],
+    )  # fmt: skip
+    tagged = apply_rules_everywhere(org)
+    messages.success(
+        request, _("Rule “%(tag)s” saved; %(n)s candidate(s) tagged now.")
+        % {"tag": rule.tag, "n": tagged},
+    )  # fmt: skip
+    return redirect("web:pools")
+
+
+@require_POST
+@scope.recruiter_page
+def add_to_pool(request: HttpRequest, pk: int) -> HttpResponse:
+    person = scope.candidate(request, pk)
+    pool = get_object_or_404(Pool.objects.of(scope.organisation(request)),
+                             pk=request.POST.get("pool", "0") or 0)  # fmt: skip
+    if add_members(pool, [person.pk], clock.now()):
+        messages.success(request, _("Added to the pool %(pool)s.") % {"pool": pool.name})
+    return redirect("web:candidate", pk=person.pk)
+
+
+@require_POST
+@scope.recruiter_page
+def consent_on_a_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """The candidate agreed on the phone: the consent is recorded with the recruiter who
+    took it, the wording they read out, and `call` as how it was given."""
+    person = scope.candidate(request, pk)
+    purpose = request.POST.get("purpose", "")
+    if purpose not in consent.WORDING:
+        return HttpResponseBadRequest(
+            f"purpose={purpose!r}: expected one of {', '.join(consent.WORDING)}"
+        )
+    now = clock.now()
+    consent.record_choices(person, consent.active(person) | {purpose}, {}, now,
+                           method=Consent.Method.CALL, recorded_by=scope.me(request))  # fmt: skip
+    messages.success(request, _("Consent recorded, given on a call."))
+    return redirect("web:candidate", pk=person.pk)
