@@ -266,3 +266,27 @@ def test_no_campaign_message_breaks_consent_rhythm_or_the_cap(population, rounds
                 same_day = [x for x in out if calendar.local(x, who.timezone).date() == day]
                 assert len(same_day) <= policy.max_messages_per_day, "over the daily cap"
         transaction.set_rollback(True)
+
+
+def test_the_same_text_again_within_90_days_is_held_back_for_rewriting(
+    org, recruiter, transport, smtp
+):
+    lea = person(org, "lea", purposes=["job_alerts", "newsletter"])
+    first = campaign(org, recruiter, topic="job_offers", name="Jobs")
+    campaigns.schedule(first, NOW, NOW)
+    campaigns.advance(NOW)
+    outbox.deliver_batch(list(OutboxMessage.objects.values_list("pk", flat=True)), transport, NOW)
+    later = NOW + timedelta(days=3)
+    again = campaign(org, recruiter, topic="events", name="Same text, another topic")
+    different = campaign(org, recruiter, topic="events", name="Meetup")
+    different.body_fr = "Bonjour {{ candidate.first_name }}, venez au meetup Kotlin de jeudi soir."
+    different.save()
+    for c, at in ((again, later), (different, later + timedelta(days=1))):
+        campaigns.schedule(c, at, at)
+        campaigns.advance(at)
+        ids = list(OutboxMessage.objects.filter(campaign=c).values_list("pk", flat=True))
+        outbox.deliver_batch(ids, transport, at)
+    row = OutboxMessage.objects.get(campaign=again)
+    assert (row.status, row.last_error) == ("cancelled", "near_duplicate")
+    assert OutboxMessage.objects.get(campaign=different).status == "sent"
+    assert [m["To"] for m in smtp.received] == [lea.email, lea.email]

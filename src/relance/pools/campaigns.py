@@ -37,8 +37,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from relance.engine import Stage, calendar
-from relance.engine.rules import counted_times, pressure_earliest
+from relance.engine import Policy, Stage, calendar
+from relance.engine.rules import counted_times, near_duplicate_of, pressure_earliest
 from relance.followups.models import Touchpoint
 from relance.messaging import compose, senders
 from relance.messaging.models import OutboxMessage, Sender
@@ -291,6 +291,7 @@ def _source(campaign: Campaign, language: str) -> Source:
     return Source(name=f"campaign.{campaign.pk}", language=language, subject=subject, body=body)
 
 
+FOOTER_MARK = "\n\n--\n"
 FOOTER = {
     "fr": "\n\n--\nVous recevez ce message car vous avez rejoint le vivier de {company}.\n"
     "Choisir à quel rythme nous vous écrivons : {preferences}\n"
@@ -399,10 +400,37 @@ def recheck(
         .values_list("candidate_id", "topic", "created_at")
     }
     touches = load_touches_of(ids, since=now - timedelta(days=8))
+    received = _received(ids, now - timedelta(days=max(p.near_duplicate_days for p in
+                                                       _policies(people.values()))))  # fmt: skip
     for row in rows:
         person = people.get(row.candidate_id)
         verdict = _verdict(row, person, consents, chosen, ended, earlier, touches, in_flight, now)
+        if verdict[0] == "go" and near_duplicate_of(
+            _text(row.body), received.get(row.candidate_id, [])
+        ):
+            verdict = ("cancel", None, "near_duplicate")  # hard rule 7: rewrite it
         out[row.pk] = verdict
+    return out
+
+
+def _policies(people: Any) -> list[Any]:
+    return [person.organisation.get_policy() for person in people] or [Policy()]
+
+
+def _text(body: str) -> str:
+    """A campaign message without its footer (the same on every message: it would make
+    two different messages look alike)."""
+    return body.split(FOOTER_MARK, 1)[0]
+
+
+def _received(candidate_ids: list[int], since: datetime) -> dict[int, list[str]]:
+    """The written messages each candidate received since then, for hard rule 7."""
+    out: dict[int, list[str]] = {}
+    rows = Touchpoint.objects.filter(
+        candidate_id__in=candidate_ids, direction="out", kind="message", at__gte=since
+    ).values_list("candidate_id", "body")
+    for candidate_id, body in rows:
+        out.setdefault(candidate_id, []).append(_text(body))
     return out
 
 
