@@ -331,3 +331,22 @@ def test_the_share_of_applications_acknowledged_within_ten_minutes_is_measured(o
     seen = experience.measure(org, NOW - timedelta(days=90), NOW)
     assert (seen.applications, seen.acknowledged, seen.acknowledged_percent) == (4, 3, 75)
     assert seen.answerable == 4
+
+
+def test_the_candidates_pages_need_no_inline_style_or_script(org):
+    """Their policy allows our own files only: an inline style would leave them bare."""
+    from relance.messaging import unsubscribe
+
+    lea = person(org, "lea")
+    for url in (
+        path_of(links.url(lea, kind, NOW)) for kind in ("consent", "preferences", "withdraw")
+    ):
+        page = Client().get(url)
+        text = page.content.decode()
+        assert "style-src 'self'" in page["Content-Security-Policy"]
+        for inline in ("<style", "style=", "<script"):
+            assert inline not in text, url
+        assert "/static/web/public.css" in text
+    page = Client().get(path_of(unsubscribe.link_for(lea))).content.decode()
+    assert "<style" not in page
+    assert "/static/web/public.css" in page
