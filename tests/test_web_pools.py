@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -50,7 +51,15 @@ def test_a_segment_is_saved_only_when_it_can_be_evaluated(client_of, world):
     assert not Segment.objects.exists()
     good = {"field": "consent", "purpose": "job_alerts"}
     client.post(reverse("web:segment_save"), {"name": "Alerts", "definition": json.dumps(good)})
-    assert Segment.objects.get(name="Alerts").definition == good
+    saved = Segment.objects.get(name="Alerts")
+    assert saved.definition == good
+    consent.record_choices(world.lea, {"job_alerts"}, {}, NOW)
+    counted = client.get(reverse("web:pools") + f"?count={saved.pk}").content.decode()
+    assert re.search(r'data-testid="segment-count">1 person<', counted)
+    assert (
+        client_of(world.stranger).get(reverse("web:pools") + f"?count={saved.pk}").status_code
+        == 404
+    )
 
 
 def test_composing_a_campaign_previews_the_exclusions_then_schedules(client_of, world):

@@ -59,6 +59,12 @@ def pools(request: HttpRequest) -> HttpResponse:
     from relance.people.models import Candidate
 
     silver = Candidate.objects.of(org).filter(anonymised_at__isnull=True)
+    counted: dict[str, Any] = {}
+    asked = request.GET.get("count", "")
+    if asked.isdigit():  # one saved segment counted, on request (a count reads the table)
+        segment = get_object_or_404(Segment.objects.of(org), pk=int(asked))
+        people = segments.evaluate(org, segment.definition, clock.now())
+        counted = {"segment": segment.pk, "n": people.count()}
     return render(
         request,
         "web/pools.html",
@@ -69,6 +75,7 @@ def pools(request: HttpRequest) -> HttpResponse:
             "rules": TagRule.objects.of(org).order_by("tag"),
             "example": json.dumps(EXAMPLE, indent=2),
             "stages": [s.value for s in Stage],
+            "counted": counted,
         },
     )
 
