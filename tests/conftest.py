@@ -98,3 +98,26 @@ def approach(org, recruiter, email: str = "lea@example.org", first_name: str = "
                   channel=Channel.EMAIL, situation=Situation.FIRST_MESSAGE)  # fmt: skip
     services.record_event(event, at)
     return candidate, Thread.objects.get(candidate=candidate)
+
+
+@pytest.fixture
+def world(db):  # type: ignore[no-untyped-def]
+    """The web app's world (tests/web_world.py) with the clock at its moment."""
+    from relance import clock
+    from tests import web_world
+
+    clock.start_at(web_world.NOW)
+    yield web_world.build()
+    clock.start_at(None)
+
+
+@pytest.fixture
+def client_of(client):  # type: ignore[no-untyped-def]
+    """Django's test client signed in as a user, in a language (English by default)."""
+
+    def signed_in(user, language="en"):  # type: ignore[no-untyped-def]
+        client.force_login(user)
+        client.cookies["django_language"] = language
+        return client
+
+    return signed_in

@@ -10,31 +10,13 @@ import sys
 import pytest
 from django.urls import reverse
 
-from relance import clock
 from relance.followups.models import Thread, Touchpoint
 from relance.messaging.models import OutboxMessage, Template
 from relance.people.models import Organisation, Recruiter
 from tests import web_world
-from tests.web_world import NOW, PASSWORD
+from tests.web_world import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    clock.start_at(NOW)
-    yield web_world.build()
-    clock.start_at(None)
-
-
-@pytest.fixture
-def client_of(client):
-    def signed_in(user, language="en"):
-        client.force_login(user)
-        client.cookies["django_language"] = language
-        return client
-
-    return signed_in
 
 
 def pages(w):

@@ -16,27 +16,9 @@ from relance.followups.models import Thread
 from relance.messaging.models import OutboxMessage
 from relance.pools import consent
 from relance.pools.models import Campaign, Segment
-from tests import web_world
 from tests.web_world import NOW
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    clock.start_at(NOW)
-    yield web_world.build()
-    clock.start_at(None)
-
-
-@pytest.fixture
-def client_of(client):
-    def signed_in(user, language="en"):
-        client.force_login(user)
-        client.cookies["django_language"] = language
-        return client
-
-    return signed_in
 
 
 def test_a_segment_is_saved_only_when_it_can_be_evaluated(client_of, world):

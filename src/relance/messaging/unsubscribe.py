@@ -93,7 +93,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     text = TEXT[language if language in TEXT else "en"]
     if candidate is None:
         page = {"title": text["bad_title"], "message": text["bad"], "language": language}
-        return render(request, "messaging/unsubscribe.html", page, status=400)
+        return render(request, "pools/public_message.html", page, status=400)
     company = candidate.organisation.name
     if request.method == "POST":
         if candidate.unsubscribed_at is None:
@@ -102,14 +102,17 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
                 Event(EventType.UNSUBSCRIBED, now, candidate, channel=Channel.EMAIL), now
             )
         page = {"title": text["done_title"], "message": text["done"].format(company=company)}
-        return render(request, "messaging/unsubscribe.html", {**page, "language": language})
+        return render(request, "pools/public_message.html", {**page, "language": language})
     page = {
         "title": text["title"],
         "message": text["ask"].format(company=company),
         "button": text["button"],
+        # A mail client's one-click POST and this button send the same (RFC 8058).
+        "button_name": "List-Unsubscribe",
+        "button_value": "One-Click",
         "language": language,
     }
-    return render(request, "messaging/unsubscribe.html", page)
+    return render(request, "pools/public_message.html", page)
 
 
 def _language(request: HttpRequest) -> str:
