@@ -135,3 +135,19 @@ def test_a_moving_clock_across_the_two_years_asks_once_then_renews_or_anonymises
     renewed = kept.consents.filter(purpose="talent_pool").latest("given_at")
     assert kept.consents.filter(purpose="talent_pool").count() == 2  # the first, renewed
     assert timedelta(0) <= renewed.given_at - answered < timedelta(minutes=1)
+
+
+def test_a_renewal_e_mail_is_not_sent_to_someone_who_left_meanwhile(org):
+    from relance.messaging import outbox
+    from relance.messaging.models import OutboxMessage
+    from relance.pools import consent
+
+    stays = person(org, "reste", contact_days_ago=705, consent=True)
+    leaves = person(org, "part", contact_days_ago=705, consent=True)
+    retention.run(org, NOW, dry_run=False)
+    consent.withdraw_everything(leaves, NOW + timedelta(minutes=1))
+    transport = outbox.MemoryTransport()
+    ids = list(OutboxMessage.objects.filter(reason="renewal").values_list("pk", flat=True))
+    outbox.deliver_batch(ids, transport, NOW + timedelta(minutes=2))
+    assert [m.recipient for m in transport.sent] == [stays.email]
+    assert OutboxMessage.objects.get(candidate=leaves).status == "cancelled"

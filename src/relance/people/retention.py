@@ -122,3 +122,19 @@ def ask_to_renew(organisation: Organisation, candidate_ids: list[int], now: date
             outbox.write_single(person, person.owner, "renewal", rendered, message_id, now)
         written += 1
     return written
+
+
+def still_to_ask(candidate_ids: set[int]) -> set[int]:
+    """Of these people, those a renewal e-mail may still go to when it leaves: still in
+    the talent pool, not unsubscribed, not marked do-not-contact, address not bounced."""
+    return set(
+        Candidate.objects.filter(
+            pk__in=candidate_ids,
+            unsubscribed_at__isnull=True,
+            do_not_contact_at__isnull=True,
+            email_bounced_at__isnull=True,
+            anonymised_at__isnull=True,
+        )
+        .filter(_pool_member())
+        .values_list("pk", flat=True)
+    )
