@@ -94,7 +94,10 @@ def export(candidate: Candidate, actor: Recruiter | None, now: datetime) -> byte
             {**_plain(a), "job": a.job.title}
             for a in Application.objects.filter(candidate=candidate).select_related("job")
         ],
-        "consents": [_plain(c) for c in Consent.objects.filter(candidate=candidate)],
+        "consents": [
+            _plain(c)
+            for c in Consent.objects.filter(candidate=candidate).order_by("given_at", "pk")
+        ],
         "timeline": [
             _plain(t) for t in Touchpoint.objects.filter(candidate=candidate).order_by("at", "pk")
         ],
