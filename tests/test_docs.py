@@ -47,3 +47,12 @@ def test_every_setting_read_from_the_environment_is_documented():
         names |= set(re.findall(r'"(RELANCE_[A-Z_]+|DATABASE_URL)"', path.read_text()))
     assert names
     assert [n for n in sorted(names) if f"`{n}`" not in text] == []
+
+
+def test_every_image_and_page_the_readme_links_to_exists():
+    import re
+
+    readme = (DOCS.parent / "README.md").read_text()
+    targets = re.findall(r"\]\(((?:docs|benchmarks|examples)/[^)#\s]+)\)", readme)
+    assert targets
+    assert [t for t in targets if not (DOCS.parent / t).exists()] == []
