@@ -17,7 +17,7 @@ put a candidate over the pressure cap.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,7 +37,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from relance.engine import Policy, Stage, calendar
+from relance.engine import Stage, Touch, calendar
 from relance.engine.rules import counted_times, near_duplicate_of, pressure_earliest
 from relance.followups.models import Touchpoint
 from relance.messaging import compose, senders
@@ -360,61 +360,116 @@ def _message(
 
 
 def recheck(
-    rows: list[OutboxMessage], now: datetime, in_flight: Mapping[int, list[Any]]
+    rows: list[OutboxMessage], now: datetime, in_flight: Mapping[int, list[Touch]]
 ) -> dict[int, tuple[str, datetime | None, str]]:
     """For each campaign row about to leave: ("go", None, ""), ("wait", until, why) or
     ("cancel", None, why). Called under the candidates' locks, with the messages other
     workers are handing over right now (`in_flight`), so the pressure cap is exact."""
-    from relance.followups.recompute import load_touches_of
-
-    out: dict[int, tuple[str, datetime | None, str]] = {}
     if not rows:
-        return out
-    ids = sorted({row.candidate_id for row in rows})
-    people = {c.pk: c for c in Candidate.objects.filter(pk__in=ids).select_related("organisation")}
-    consents = set(
-        Consent.objects.filter(candidate_id__in=ids, withdrawn_at__isnull=True).values_list(
-            "candidate_id", "purpose"
+        return {}
+    facts = _Facts.read(rows, now, in_flight)
+    return {row.pk: facts.verdict(row, now) for row in rows}
+
+
+@dataclass
+class _Facts:
+    """What the rules need to know of the candidates of a batch, read in a few queries."""
+
+    people: dict[int, Candidate]
+    consents: set[tuple[int, str]]
+    chosen: dict[tuple[int, str], str]  # (candidate, topic) -> rhythm
+    ended: set[int]  # hired or withdrawn
+    earlier: dict[tuple[int, str], datetime]  # the last message of a topic, by candidate
+    touches: dict[int, list[Touch]]  # the last 8 days, and what is in flight now
+    received: dict[int, list[str]]  # written messages of the last 90 days (hard rule 7)
+
+    @classmethod
+    def read(cls, rows: list[OutboxMessage], now: datetime,
+             in_flight: Mapping[int, list[Touch]]) -> _Facts:  # fmt: skip
+        from relance.followups.recompute import load_touches_of
+
+        ids = sorted({row.candidate_id for row in rows})
+        people = {
+            c.pk: c for c in Candidate.objects.filter(pk__in=ids).select_related("organisation")
+        }
+        window = max(
+            (c.organisation.get_policy().near_duplicate_days for c in people.values()), default=90
         )
-    )
-    chosen = {
-        (c, t): f
-        for c, t, f in Preference.objects.filter(candidate_id__in=ids).values_list(
-            "candidate_id", "topic", "frequency"
+        touches = load_touches_of(ids, since=now - timedelta(days=8))
+        for pk, flying in in_flight.items():  # counted as leaving now
+            touches.setdefault(pk, []).extend(replace(t, at=now) for t in flying)
+        return cls(
+            people=people,
+            consents=set(
+                Consent.objects.filter(candidate_id__in=ids, withdrawn_at__isnull=True).values_list(
+                    "candidate_id", "purpose"
+                )
+            ),
+            chosen={
+                (c, t): f
+                for c, t, f in Preference.objects.filter(candidate_id__in=ids).values_list(
+                    "candidate_id", "topic", "frequency"
+                )
+            },
+            ended=set(
+                Application.objects.filter(
+                    candidate_id__in=ids, stage__in=[Stage.HIRED, Stage.WITHDRAWN]
+                ).values_list("candidate_id", flat=True)
+            ),
+            earlier={
+                (c, t): at
+                for c, t, at in OutboxMessage.objects.filter(candidate_id__in=ids)
+                .exclude(topic="")
+                .exclude(pk__in=[row.pk for row in rows])
+                .exclude(
+                    status__in=[
+                        OutboxMessage.Status.CANCELLED,
+                        OutboxMessage.Status.FAILED,
+                        OutboxMessage.Status.PENDING,
+                    ]
+                )
+                .order_by("created_at")
+                .values_list("candidate_id", "topic", "created_at")
+            },
+            touches=touches,
+            received=_received(ids, now - timedelta(days=window)),
         )
-    }
-    ended = set(
-        Application.objects.filter(
-            candidate_id__in=ids, stage__in=[Stage.HIRED, Stage.WITHDRAWN]
-        ).values_list("candidate_id", flat=True)
-    )
-    row_ids = [row.pk for row in rows]
-    earlier = {
-        (c, t): at
-        for c, t, at in OutboxMessage.objects.filter(candidate_id__in=ids)
-        .exclude(topic="")
-        .exclude(pk__in=row_ids)
-        .exclude(status__in=[OutboxMessage.Status.CANCELLED, OutboxMessage.Status.FAILED])
-        .exclude(status=OutboxMessage.Status.PENDING)
-        .order_by("created_at")
-        .values_list("candidate_id", "topic", "created_at")
-    }
-    touches = load_touches_of(ids, since=now - timedelta(days=8))
-    received = _received(ids, now - timedelta(days=max(p.near_duplicate_days for p in
-                                                       _policies(people.values()))))  # fmt: skip
-    for row in rows:
-        person = people.get(row.candidate_id)
-        verdict = _verdict(row, person, consents, chosen, ended, earlier, touches, in_flight, now)
-        if verdict[0] == "go" and near_duplicate_of(
-            _text(row.body), received.get(row.candidate_id, [])
+
+    def verdict(self, row: OutboxMessage, now: datetime) -> tuple[str, datetime | None, str]:
+        person = self.people.get(row.candidate_id)
+        if person is None or person.anonymised_at is not None:
+            return "cancel", None, "erased"
+        for reason, flag in (
+            ("do_not_contact", person.do_not_contact_at),
+            ("unsubscribed", person.unsubscribed_at),
+            ("bounced", person.email_bounced_at),
         ):
-            verdict = ("cancel", None, "near_duplicate")  # hard rule 7: rewrite it
-        out[row.pk] = verdict
-    return out
-
-
-def _policies(people: Any) -> list[Any]:
-    return [person.organisation.get_policy() for person in people] or [Policy()]
+            if flag is not None:
+                return "cancel", None, reason
+        if person.pk in self.ended:
+            return "cancel", None, "ended"
+        if (person.pk, PURPOSE_OF_TOPIC[row.topic]) not in self.consents:
+            return "cancel", None, "no_consent"
+        interval = INTERVAL[self.chosen.get((person.pk, row.topic), DEFAULT[row.topic])]
+        if interval is None:
+            return "cancel", None, "preference_never"
+        last = self.earlier.get((person.pk, row.topic))
+        if last is not None and last > now - interval:
+            return "cancel", None, "preference_frequency"
+        policy = person.organisation.get_policy()
+        counted = counted_times(self.touches.get(person.pk, []))
+        allowed = pressure_earliest(now, counted, person.timezone, policy)
+        opens, _ = calendar.next_open(
+            allowed, person.timezone, person.country, policy.sending_window
+        )
+        if opens > now:
+            why = "pressure_cap" if allowed > now else "sending_window"
+            if opens - row.created_at > PATIENCE:
+                return "cancel", None, why
+            return "wait", opens, why
+        if near_duplicate_of(_text(row.body), self.received.get(person.pk, [])):
+            return "cancel", None, "near_duplicate"  # hard rule 7: rewrite it
+        return "go", None, ""
 
 
 def _text(body: str) -> str:
@@ -432,53 +487,6 @@ def _received(candidate_ids: list[int], since: datetime) -> dict[int, list[str]]
     for candidate_id, body in rows:
         out.setdefault(candidate_id, []).append(_text(body))
     return out
-
-
-def _verdict(
-    row: OutboxMessage,
-    person: Candidate | None,
-    consents: set[tuple[int, str]],
-    chosen: Mapping[tuple[int, str], str],
-    ended: set[int],
-    earlier: Mapping[tuple[int, str], datetime],
-    touches: Mapping[int, list[Any]],
-    in_flight: Mapping[int, list[Any]],
-    now: datetime,
-) -> tuple[str, datetime | None, str]:
-    from dataclasses import replace
-
-    if person is None or person.anonymised_at is not None:
-        return "cancel", None, "erased"
-    for reason, flag in (
-        ("do_not_contact", person.do_not_contact_at),
-        ("unsubscribed", person.unsubscribed_at),
-        ("bounced", person.email_bounced_at),
-    ):
-        if flag is not None:
-            return "cancel", None, reason
-    if person.pk in ended:
-        return "cancel", None, "ended"
-    if (person.pk, PURPOSE_OF_TOPIC[row.topic]) not in consents:
-        return "cancel", None, "no_consent"
-    rhythm = chosen.get((person.pk, row.topic), DEFAULT[row.topic])
-    interval = INTERVAL[rhythm]
-    if interval is None:
-        return "cancel", None, "preference_never"
-    last = earlier.get((person.pk, row.topic))
-    if last is not None and last > now - interval:
-        return "cancel", None, "preference_frequency"
-    policy = person.organisation.get_policy()
-    history = list(touches.get(person.pk, [])) + [
-        replace(t, at=now) for t in in_flight.get(person.pk, [])
-    ]
-    allowed = pressure_earliest(now, counted_times(history), person.timezone, policy)
-    opens, _ = calendar.next_open(allowed, person.timezone, person.country, policy.sending_window)
-    if opens > now:
-        why = "pressure_cap" if allowed > now else "sending_window"
-        if opens - row.created_at > PATIENCE:
-            return "cancel", None, why
-        return "wait", opens, why
-    return "go", None, ""
 
 
 # --- figures --------------------------------------------------------------------------------
