@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from relance import clock
 from relance.people.models import AuditEntry, Candidate
 from relance.pools import consent, links
-from relance.pools.models import Topic
+from relance.web import labels
 
 STATUS = {"tampered": 400, "expired": 410, "used": 410, "gone": 410}
 
@@ -74,25 +74,6 @@ def _problem(request: HttpRequest, problem: links.LinkProblem) -> HttpResponse:
         )
 
 
-def _topics() -> list[tuple[str, str]]:
-    return [
-        (Topic.JOB_OFFERS, _("Job offers")),
-        (Topic.EVENTS, _("Events")),
-        (Topic.COMPANY_NEWS, _("Company news")),
-        (Topic.EMPLOYEE_STORIES, _("Employee stories")),
-        (Topic.JOB_MARKET, _("Job-market information")),
-    ]
-
-
-def _frequencies() -> dict[str, str]:
-    return {
-        "weekly": _("Every week"),
-        "monthly": _("Every month"),
-        "quarterly": _("Every three months"),
-        "never": _("Never"),
-    }
-
-
 def _form_context(
     link: links.Link, language: str, current: set[str], rhythms: dict[str, str]
 ) -> dict[str, object]:
@@ -103,7 +84,7 @@ def _form_context(
         "job_alerts": _("Receive job offers that match me"),
         "newsletter": _("Receive news from the company"),
     }
-    labels = _frequencies()
+    frequencies = labels.FREQUENCIES
     return {
         "candidate": candidate,
         "company": company,
@@ -122,10 +103,10 @@ def _form_context(
             {
                 "code": code,
                 "name": name,
-                "choices": [(f, labels[f]) for f in consent.CHOICES[code]],
+                "choices": [(f, frequencies[f]) for f in consent.CHOICES[code]],
                 "chosen": rhythms[code],
             }
-            for code, name in _topics()
+            for code, name in labels.TOPICS.items()
         ],
         "version": consent.VERSION,
     }

@@ -66,3 +66,29 @@ SKIP_REASONS = {
     "other": _("Other"),
 }
 SNOOZES = {1: _("Tomorrow"), 3: _("In 3 days"), 7: _("In a week")}
+
+# Talent pools and campaigns (docs/pools.md).
+TOPICS = {
+    "job_offers": _("Job offers"),
+    "events": _("Events"),
+    "company_news": _("Company news"),
+    "employee_stories": _("Employee stories"),
+    "job_market": _("Job-market information"),
+}
+FREQUENCIES = {
+    "weekly": _("Every week"),
+    "monthly": _("Every month"),
+    "quarterly": _("Every three months"),
+    "never": _("Never"),
+}
+EXCLUSIONS = {
+    "do_not_contact": _("Do not contact"),
+    "unsubscribed": _("Unsubscribed"),
+    "bounced": _("Address bounced"),
+    "no_email": _("No e-mail address"),
+    "ended": _("Hired or withdrawn"),
+    "no_consent": _("No consent for this purpose"),
+    "preference_never": _("Asked never to hear about this"),
+    "preference_frequency": _("Heard about this too recently for their rhythm"),
+    "pressure_cap": _("At the pressure cap this week"),
+}

@@ -20,6 +20,8 @@ _TABLES = {
     "purpose": labels.PURPOSES,
     "outcome": labels.CALL_OUTCOMES,
     "touch": labels.TOUCH_KINDS,
+    "topic": labels.TOPICS,
+    "frequency": labels.FREQUENCIES,
 }
 
 

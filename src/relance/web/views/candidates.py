@@ -29,7 +29,7 @@ from relance.people.models import (
     Organisation,
     Recruiter,
 )
-from relance.pools.models import Pool, PoolMember
+from relance.pools.models import Pool, PoolMember, Preference
 from relance.web import addresses, labels, scope
 
 PAGE = 50
@@ -216,6 +216,7 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
             "other_voices": bool(others),
             "confirm": request.GET.get("confirm") == "1",
             "memberships": PoolMember.objects.filter(candidate=person).select_related("pool"),
+            "rhythms": Preference.objects.filter(candidate=person).order_by("topic"),
             "pools": Pool.objects.of(org).order_by("name")[:100],
             "purposes": labels.PURPOSES,
         },

@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relance import clock
@@ -23,26 +22,8 @@ from relance.people.models import Consent, Job
 from relance.pools import campaigns, consent, segments
 from relance.pools.models import Campaign, Pool, Segment, TagRule
 from relance.pools.pools import add_members, apply_rules_everywhere, silver_medalists
-from relance.web import scope
+from relance.web import labels, scope
 
-TOPICS = {
-    "job_offers": gettext_lazy("Job offers"),
-    "events": gettext_lazy("Events"),
-    "company_news": gettext_lazy("Company news"),
-    "employee_stories": gettext_lazy("Employee stories"),
-    "job_market": gettext_lazy("Job-market information"),
-}
-EXCLUSIONS = {
-    "do_not_contact": gettext_lazy("Do not contact"),
-    "unsubscribed": gettext_lazy("Unsubscribed"),
-    "bounced": gettext_lazy("Address bounced"),
-    "no_email": gettext_lazy("No e-mail address"),
-    "ended": gettext_lazy("Hired or withdrawn"),
-    "no_consent": gettext_lazy("No consent for this purpose"),
-    "preference_never": gettext_lazy("Asked never to hear about this"),
-    "preference_frequency": gettext_lazy("Heard about this too recently for their rhythm"),
-    "pressure_cap": gettext_lazy("At the pressure cap this week"),
-}
 EXAMPLE = {
     "all": [
         {"field": "application", "stage": ["rejected"], "reached": "final", "job": "java",
@@ -117,7 +98,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/campaigns.html",
-        {"campaigns": [(c, campaigns.figures(c)) for c in rows[:50]], "topics": TOPICS},
+        {"campaigns": [(c, campaigns.figures(c)) for c in rows[:50]], "topics": labels.TOPICS},
     )
 
 
@@ -165,11 +146,11 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         "web/campaign_new.html",
         {
             "form": form,
-            "topics": TOPICS,
+            "topics": labels.TOPICS,
             "segments": Segment.objects.of(org).order_by("name"),
             "jobs": Job.objects.of(org).filter(status="open").order_by("title"),
             "preview": preview,
-            "exclusions": EXCLUSIONS,
+            "exclusions": labels.EXCLUSIONS,
             "error": error,
         },
         status=400 if error else 200,
@@ -181,7 +162,7 @@ def _campaign_from(
 ) -> Campaign | str:
     if not form["name"].strip():
         return _("A campaign needs a name.")
-    if form["topic"] not in TOPICS:
+    if form["topic"] not in labels.TOPICS:
         return _("Unknown topic %(topic)s.") % {"topic": form["topic"]}
     segment = (
         Segment.objects.of(org).filter(pk=form["segment"]).first()
@@ -227,10 +208,10 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "campaign": row,
             "figures": campaigns.figures(row),
-            "excluded": [(EXCLUSIONS.get(k, k), n) for k, n in excluded.items()],
+            "excluded": [(labels.EXCLUSIONS.get(k, k), n) for k, n in excluded.items()],
             "preview": preview,
-            "exclusions": EXCLUSIONS,
-            "topics": TOPICS,
+            "exclusions": labels.EXCLUSIONS,
+            "topics": labels.TOPICS,
         },
     )
 
