@@ -16,6 +16,7 @@ from relance.followups.models import Thread
 from relance.messaging.models import OutboxMessage
 from relance.pools import consent
 from relance.pools.models import Campaign, Segment
+from tests.conftest import paris
 from tests.web_world import NOW
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,19 @@ def test_pools_tag_rules_and_a_consent_taken_on_a_call(client_of, world):
                          {"pool": pool.pk}).status_code == 404  # fmt: skip
     assert stranger.post(reverse("web:candidate_consent", args=[world.lea.pk]),
                          {"purpose": "newsletter"}).status_code == 404  # fmt: skip
+
+
+def test_a_bad_sending_time_is_refused_and_nothing_is_scheduled(client_of, world):
+    consent.record_choices(world.lea, {"job_alerts"}, {}, NOW)
+    segment = Segment.objects.create(organisation=world.org, name="All", definition={},
+                                     created_at=NOW)  # fmt: skip
+    form = {"name": "Later", "segment": segment.pk, "topic": "job_offers", "action": "schedule",
+            "subject_fr": "x", "body_fr": "Bonjour", "subject_en": "x", "body_en": "Hi"}  # fmt: skip
+    client = client_of(world.admin)
+    page = client.post(reverse("web:campaign_new"), {**form, "at": "next tuesday"})
+    assert page.status_code == 400
+    assert "next tuesday" in page.content.decode()
+    assert not Campaign.objects.exists()
+    done = client.post(reverse("web:campaign_new"), {**form, "at": "2026-03-05T09:30"})
+    assert done.status_code == 302
+    assert Campaign.objects.get().scheduled_at == paris(2026, 3, 5, 9, 30)

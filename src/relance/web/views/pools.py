@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -129,12 +130,9 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
             try:
                 if request.POST.get("action") == "schedule":
                     at = _moment(form["at"], org.timezone) or now
-                    campaign.save()
-                    try:
+                    with transaction.atomic():  # refused: no campaign row is left behind
+                        campaign.save()
                         campaigns.schedule(campaign, at, now)
-                    except (campaigns.CampaignError, TemplateProblem):
-                        campaign.delete()
-                        raise
                     messages.success(request, _("Campaign scheduled."))
                     return redirect("web:campaign", pk=campaign.pk)
                 campaigns.check_texts(campaign)
@@ -181,7 +179,7 @@ def _campaign_from(
 
 
 def _moment(raw: str, zone: str) -> datetime | None:
-    """A datetime-local value in the organisation's time zone, as UTC."""
+    """A datetime-local value, read in the organisation's time zone (None when empty)."""
     if not raw:
         return None
     from zoneinfo import ZoneInfo
@@ -189,7 +187,10 @@ def _moment(raw: str, zone: str) -> datetime | None:
     try:
         local = datetime.fromisoformat(raw)
     except ValueError:
-        return None
+        raise campaigns.CampaignError(
+            _("Send at: %(value)s is not a date and time (expected e.g. 2026-12-01T09:30).")
+            % {"value": raw}
+        ) from None
     return dj_timezone.make_aware(local, ZoneInfo(zone)) if local.tzinfo is None else local
 
 
