@@ -148,27 +148,26 @@ def _choices_page(request: HttpRequest, token: str, kind: str) -> HttpResponse:
         if request.method == "POST":
             purposes, frequencies = _choices(request)
             try:
-                with transaction.atomic():
+                with transaction.atomic():  # all of it, or nothing
                     links.use(link, now)
                     consent.record_choices(
                         candidate, purposes, frequencies, now, language=language,
                         renew=kind == "consent",
                     )  # fmt: skip
+                    AuditEntry.objects.create(
+                        organisation_id=candidate.organisation_id, at=now,
+                        action=AuditEntry.Action.CHANGED, candidate_id=candidate.pk,
+                        detail={"by": "candidate", "page": kind, "purposes": sorted(purposes)},
+                    )  # fmt: skip
             except consent.ChoiceError as error:
                 context = _form_context(
                     link, language, consent.active(candidate), consent.rhythms(candidate)
                 )
-                context.update(kind=kind, token=token, error=str(error))
+                context.update(kind=kind, token=token, error=str(error),
+                               withdraw_link=links.path(candidate, "withdraw", now))  # fmt: skip
                 return render(request, "pools/choices.html", context, status=400)
             except links.LinkProblem as problem:
                 return _problem(request, problem)
-            AuditEntry.objects.create(
-                organisation_id=candidate.organisation_id,
-                at=now,
-                action=AuditEntry.Action.CHANGED,
-                candidate_id=candidate.pk,
-                detail={"by": "candidate", "page": kind, "purposes": sorted(purposes)},
-            )
             return render(
                 request,
                 "pools/public_message.html",
@@ -180,7 +179,7 @@ def _choices_page(request: HttpRequest, token: str, kind: str) -> HttpResponse:
                     "next_text": _("Change my choices later"),
                 },
             )
-        # Nothing is ticked for the candidate: a consent is their own act.
+        # Only what they already agreed to is ticked: a consent is their own act.
         current, rhythms = consent.active(candidate), consent.rhythms(candidate)
         context = _form_context(link, language, current, rhythms)
         context.update(
@@ -213,14 +212,15 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     company = candidate.organisation.name
     with translation.override(language):
         if request.method == "POST":
-            consent.withdraw_everything(candidate, now)
-            AuditEntry.objects.create(
-                organisation_id=candidate.organisation_id,
-                at=now,
-                action=AuditEntry.Action.CHANGED,
-                candidate_id=candidate.pk,
-                detail={"by": "candidate", "page": "withdraw"},
-            )
+            with transaction.atomic():
+                consent.withdraw_everything(candidate, now)
+                AuditEntry.objects.create(
+                    organisation_id=candidate.organisation_id,
+                    at=now,
+                    action=AuditEntry.Action.CHANGED,
+                    candidate_id=candidate.pk,
+                    detail={"by": "candidate", "page": "withdraw"},
+                )
             return render(
                 request,
                 "pools/public_message.html",
