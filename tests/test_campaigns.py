@@ -290,3 +290,14 @@ def test_the_same_text_again_within_90_days_is_held_back_for_rewriting(
     assert (row.status, row.last_error) == ("cancelled", "near_duplicate")
     assert OutboxMessage.objects.get(campaign=different).status == "sent"
     assert [m["To"] for m in smtp.received] == [lea.email, lea.email]
+
+
+def test_a_campaign_whose_text_cannot_be_rendered_stops_without_stopping_the_worker(org, recruiter):
+    person(org, "lea", purposes=["job_alerts"])
+    c = campaign(org, recruiter)
+    campaigns.schedule(c, NOW, NOW)
+    Campaign.objects.filter(pk=c.pk).update(body_fr="{{ job.title }}")  # no job: cannot render
+    assert campaigns.advance(NOW) == 0
+    c.refresh_from_db()
+    assert c.status == "cancelled"
+    assert not OutboxMessage.objects.filter(campaign=c).exists()

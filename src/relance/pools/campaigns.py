@@ -16,6 +16,7 @@ put a candidate over the pressure cap.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -42,11 +43,13 @@ from relance.engine.rules import counted_times, near_duplicate_of, pressure_earl
 from relance.followups.models import Touchpoint
 from relance.messaging import compose, senders
 from relance.messaging.models import OutboxMessage, Sender
-from relance.messaging.render import Source, render
+from relance.messaging.render import Source, TemplateProblem, render
 from relance.people.models import Application, Candidate, Consent, Organisation
 from relance.pools import links, segments
 from relance.pools.consent import DEFAULT, INTERVAL, PURPOSE_OF_TOPIC
 from relance.pools.models import Campaign, Frequency, Preference
+
+log = logging.getLogger(__name__)
 
 REASONS = (
     "do_not_contact",
@@ -239,7 +242,14 @@ def advance(now: datetime, batch: int = BATCH) -> int:
             ).count()
             if waiting >= AHEAD:
                 break
-            count, finished = write_batch(campaign_id, now, batch)
+            try:
+                count, finished = write_batch(campaign_id, now, batch)
+            except TemplateProblem as problem:  # never for one person only: stop it all
+                log.error("campaign %s cancelled: %s", campaign_id, problem)
+                Campaign.objects.filter(pk=campaign_id).update(
+                    status=Campaign.Status.CANCELLED, finished_at=now
+                )
+                break
             written += count
             if finished:
                 break
