@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email.header import decode_header, make_header
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -49,7 +50,7 @@ def person(org, name, language="fr", **fields):
 
 
 def path_of(url: str) -> str:
-    return url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+    return urlsplit(url).path
 
 
 # --- links ---------------------------------------------------------------------------------

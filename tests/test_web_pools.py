@@ -165,3 +165,19 @@ def test_a_bad_sending_time_is_refused_and_nothing_is_scheduled(client_of, world
     done = client.post(reverse("web:campaign_new"), {**form, "at": "2026-03-05T09:30"})
     assert done.status_code == 302
     assert Campaign.objects.get().scheduled_at == paris(2026, 3, 5, 9, 30)
+
+
+def test_the_campaign_list_counts_every_campaign_in_a_bounded_number_of_queries(
+    client_of, world, django_assert_max_num_queries
+):
+    from relance.pools import campaigns
+
+    segment = Segment.objects.create(organisation=world.org, name="All", definition={},
+                                     created_at=NOW)  # fmt: skip
+    for n in range(5):
+        Campaign.objects.create(organisation=world.org, name=f"C{n}", segment=segment,
+                                created_at=NOW, **campaigns.default_texts())  # fmt: skip
+    client = client_of(world.admin)
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("web:campaigns"))
+    assert len(re.findall(r'href="/campaigns/\d+/"', page.content.decode())) == 5

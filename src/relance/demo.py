@@ -245,7 +245,8 @@ def first_recruiter_email(org: Organisation) -> str:
     return first.email if first else ""
 
 
-def _ascii(text: str) -> str:
+def ascii_name(text: str) -> str:
+    """A name as the local part of a made-up address: `Hélène` → `helene`."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "".join(ch for ch in folded.lower() if ch.isalnum())
 
@@ -290,10 +291,10 @@ def generate(now: datetime, count: int = CANDIDATES) -> Scenario:
         first = rng.choice(FIRST_FR if french else FIRST_EN)
         last = rng.choice(LAST_FR if french else LAST_EN)
         tz, country = rng.choice(PLACES_FR if french else PLACES_EN)
-        email = f"{_ascii(first)}.{_ascii(last)}@example.{'fr' if french else 'com'}"
+        email = f"{ascii_name(first)}.{ascii_name(last)}@example.{'fr' if french else 'com'}"
         n = 2
         while email in used_emails:
-            email = f"{_ascii(first)}.{_ascii(last)}{n}@example.{'fr' if french else 'com'}"
+            email = f"{ascii_name(first)}.{ascii_name(last)}{n}@example.{'fr' if french else 'com'}"
             n += 1
         used_emails.add(email)
         has_phone = rng.random() < 0.7
@@ -306,7 +307,7 @@ def generate(now: datetime, count: int = CANDIDATES) -> Scenario:
                 last_name=last,
                 email=email,
                 phone=_phone(rng) if has_phone else "",
-                linkedin=f"https://www.linkedin.com/in/{_ascii(first)}-{_ascii(last)}-{i}"
+                linkedin=f"https://www.linkedin.com/in/{ascii_name(first)}-{ascii_name(last)}-{i}"
                 if rng.random() < 0.85
                 else "",
                 timezone=tz,

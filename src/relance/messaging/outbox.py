@@ -230,8 +230,7 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
     rule stops them for good), put back to wait (a rule holds them until a later moment),
     or released (a second message to a candidate already in this batch)."""
     from relance.followups.steps import lock_candidates, pending_sends, thread_decisions
-    from relance.people import retention
-    from relance.pools import campaigns
+    from relance.pools import recheck
 
     with transaction.atomic():
         rows = sql.objects(
@@ -246,14 +245,8 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
         lock_candidates(sorted({row.candidate_id for row in rows}))
         in_flight = pending_sends(rows)
         decisions = thread_decisions(rows, now, in_flight)
-        campaign_rows = [row for row in rows if row.campaign_id is not None]
-        verdicts = campaigns.recheck(campaign_rows, now, in_flight) if campaign_rows else {}
-        renewals = {row.candidate_id for row in rows if row.reason == "renewal"}
-        if renewals:  # the person withdrew or refused since the e-mail was written
-            askable = retention.still_to_ask(renewals)
-            for row in rows:
-                if row.reason == "renewal" and row.candidate_id not in askable:
-                    verdicts[row.pk] = ("cancel", None, "no longer in the talent pool, or refused")
+        singles = [row for row in rows if row.thread_id is None]
+        verdicts = recheck.verdicts(singles, now, in_flight) if singles else {}
         identities = sql.by_ids(Sender, {row.sender_id for row in rows if row.sender_id})
         senders.lock_senders({row.sender_id for row in rows})
         budgets: dict[int | None, senders.Budget] = {}

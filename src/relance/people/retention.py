@@ -109,11 +109,25 @@ def ask_to_renew(organisation: Organisation, candidate_ids: list[int], now: date
     from relance.messaging.models import OutboxMessage
 
     written = 0
-    people = Candidate.objects.of(organisation).filter(pk__in=candidate_ids).exclude(email="")
-    for person in people.select_related("owner", "organisation").order_by("pk"):
-        stamp = int(person.last_contact_at.timestamp()) if person.last_contact_at else 0
-        message_id = compose.message_id(organisation.pk, "renew", person.pk, stamp)
-        if OutboxMessage.objects.filter(message_id=message_id).exists():
+    people = list(
+        Candidate.objects.of(organisation)
+        .filter(pk__in=candidate_ids)
+        .exclude(email="")
+        .select_related("owner", "organisation")
+        .order_by("pk")
+    )
+    ids = {
+        person.pk: compose.message_id(organisation.pk, "renew", person.pk, _stamp(person))
+        for person in people
+    }
+    asked = set(  # one query for all: the daily job meets the same people for 30 days
+        OutboxMessage.objects.filter(message_id__in=ids.values()).values_list(
+            "message_id", flat=True
+        )
+    )
+    for person in people:
+        message_id = ids[person.pk]
+        if message_id in asked:
             continue
         variables = compose.context(organisation=organisation, candidate=person,
                                     recruiter=person.owner, job=None, previous=None)  # fmt: skip
@@ -122,6 +136,11 @@ def ask_to_renew(organisation: Organisation, candidate_ids: list[int], now: date
             outbox.write_single(person, person.owner, "renewal", rendered, message_id, now)
         written += 1
     return written
+
+
+def _stamp(person: Candidate) -> int:
+    """The period a renewal belongs to: the last contact it follows."""
+    return int(person.last_contact_at.timestamp()) if person.last_contact_at else 0
 
 
 def still_to_ask(candidate_ids: set[int]) -> set[int]:

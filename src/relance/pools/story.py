@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 from datetime import datetime, time, timedelta
 
 from relance.engine import CallOutcome, Stage, calendar
@@ -24,7 +23,6 @@ from relance.followups.models import Thread
 from relance.messaging import outbox
 from relance.messaging.compose import compose
 from relance.messaging.models import OutboxMessage
-from relance.messaging.render import builtin
 from relance.people.models import Candidate, Job, Organisation, Recruiter
 from relance.pools import campaigns, consent
 from relance.pools.models import Campaign, Segment, TagRule
@@ -37,6 +35,8 @@ DEFINITION = {
 
 
 def tell(org: Organisation, now: datetime) -> None:
+    from relance.demo import ascii_name  # the demo's own people are named the same way
+
     claire = Recruiter.objects.filter(organisation=org).order_by("pk").first()
     java = Job.objects.of(org).filter(title__icontains="java").first()
     if claire is None or java is None:
@@ -60,7 +60,7 @@ def tell(org: Organisation, now: datetime) -> None:
         zone = "Europe/Paris"  # Oliver, English, lives in Paris too
         person = Candidate.objects.create(
             organisation=org, first_name=first, last_name=last, language=language,
-            email=f"{_ascii(first)}.{_ascii(last)}@example.org",
+            email=f"{ascii_name(first)}.{ascii_name(last)}@example.org",
             phone="+33 6 20 30 40 50", skills=["Java", "Spring", "Kotlin"],
             years_experience=7, location="Lyon" if language == "fr" else "Paris",
             timezone=zone, country="FR",
@@ -84,10 +84,6 @@ def tell(org: Organisation, now: datetime) -> None:
                                    {"job_offers": choices["job_offers"]},
                                    at + timedelta(hours=5))  # fmt: skip
     _campaign(org, claire, now)
-
-
-def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
 def _working(moment: datetime, hour: int, person: Candidate, back: bool = False) -> datetime:
@@ -144,12 +140,9 @@ def _campaign(org: Organisation, claire: Recruiter, now: datetime) -> None:
         organisation=org, name=SEGMENT, definition=DEFINITION, created_by=claire,
         created_at=now - timedelta(days=30),
     )  # fmt: skip
-    library = builtin()
-    fr, en = library[("campaign.job_offer", "fr")], library[("campaign.job_offer", "en")]
     campaign = Campaign.objects.create(
         organisation=org, name="Lead développeur Java — finalistes", topic="job_offers",
         segment=segment, definition=DEFINITION, job=lead, created_by=claire,
-        subject_fr=fr.subject, body_fr=fr.body, subject_en=en.subject, body_en=en.body,
-        created_at=now - timedelta(hours=1),
+        created_at=now - timedelta(hours=1), **campaigns.default_texts(),
     )  # fmt: skip
     campaigns.schedule(campaign, now, now)

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from relance import clock
 from relance.engine import Stage
-from relance.messaging.render import TemplateProblem, builtin
-from relance.people.models import Consent, Job
+from relance.messaging.render import TemplateProblem
+from relance.people.models import Candidate, Consent, Job
 from relance.pools import campaigns, consent, segments
 from relance.pools.models import Campaign, Pool, Segment, TagRule
 from relance.pools.pools import add_members, apply_rules_everywhere, silver_medalists
@@ -38,8 +38,6 @@ EXAMPLE = {
 @scope.recruiter_page
 def pools(request: HttpRequest) -> HttpResponse:
     org = scope.organisation(request)
-    from relance.people.models import Candidate
-
     silver = Candidate.objects.of(org).filter(anonymised_at__isnull=True)
     counted: dict[str, Any] = {}
     asked = request.GET.get("count", "")
@@ -96,18 +94,13 @@ def save_segment(request: HttpRequest) -> HttpResponse:
 def campaign_list(request: HttpRequest) -> HttpResponse:
     org = scope.organisation(request)
     rows = Campaign.objects.of(org).select_related("segment", "created_by").order_by("-created_at")
+    shown = list(rows[:50])
+    counts = campaigns.figures_of([c.pk for c in shown])  # two queries for the whole page
     return render(
         request,
         "web/campaigns.html",
-        {"campaigns": [(c, campaigns.figures(c)) for c in rows[:50]], "topics": labels.TOPICS},
+        {"campaigns": [(c, counts[c.pk]) for c in shown], "topics": labels.TOPICS},
     )
-
-
-def _defaults() -> dict[str, str]:
-    library = builtin()
-    fr, en = library[("campaign.job_offer", "fr")], library[("campaign.job_offer", "en")]
-    return {"subject_fr": fr.subject, "body_fr": fr.body,
-            "subject_en": en.subject, "body_en": en.body}  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,7 +111,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     org = scope.organisation(request)
     now = clock.now()
     form: dict[str, Any] = {"name": "", "topic": "job_offers", "segment": "", "job": "",
-                            "at": "", **_defaults()}  # fmt: skip
+                            "at": "", **campaigns.default_texts()}  # fmt: skip
     preview = None
     error = ""
     if request.method == "POST":
