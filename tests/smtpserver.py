@@ -30,6 +30,15 @@ class Handler:
         self.faults = Faults()
         self.received: list[Message] = []
         self.data_count = 0
+        self.pipelining = True  # as Postfix, Exim and the large providers offer it
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        if self.pipelining:  # aiosmtpd reads commands one by one: pipelining just works
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any

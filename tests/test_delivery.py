@@ -151,3 +151,108 @@ def test_a_message_due_while_no_worker_ran_waits_for_the_next_sending_window(
     assert "sending_window" in row.last_error
     deliver_due(transport, row.due_at)
     assert len(smtp.received) == 1
+
+
+# --- a batch over one connection: the next envelope goes with this content (RFC 2920) -----
+
+
+def queue_five(org, recruiter) -> tuple[list[OutboxMessage], object]:
+    rows = []
+    for i in range(5):
+        _, thread = approach(org, recruiter, email=f"c{i}@example.org")
+        row, _ = services.queue_send(thread.pk, thread.due_at)
+        rows.append(row)
+    now = rows[-1].due_at
+    assert outbox.claim(now, "test-worker") == [row.pk for row in rows]
+    return rows, now
+
+
+def recipients(smtp) -> list[str]:
+    return [str(message["To"]) for message in smtp.received]
+
+
+def statuses(rows) -> list[str]:
+    return [OutboxMessage.objects.get(pk=row.pk).status for row in rows]
+
+
+def test_a_batch_sends_each_envelope_with_the_content_before_it(
+    org, recruiter, smtp, transport, monkeypatch
+):
+    import smtplib
+
+    written: list[bytes] = []
+    send = smtplib.SMTP.send
+
+    def spy(self, data):  # type: ignore[no-untyped-def]
+        written.append(data if isinstance(data, bytes) else data.encode())
+        return send(self, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", spy)
+    rows, now = queue_five(org, recruiter)
+    outbox.deliver_batch([row.pk for row in rows], transport, now)
+    assert recipients(smtp) == [f"c{i}@example.org" for i in range(5)]
+    assert statuses(rows) == ["sent"] * 5
+    envelopes = [chunk for chunk in written if b"MAIL FROM:" in chunk]
+    # The first envelope alone; every content but the last carries the next envelope.
+    assert len(envelopes) == 5
+    for i, chunk in enumerate(envelopes[1:], start=1):
+        assert chunk.index(b"\r\n.\r\n") < chunk.index(f"RCPT TO:<c{i}@example.org>".encode())
+    assert len(written) == 1 + 1 + 5  # EHLO, the first envelope, five contents
+
+
+def test_refusals_read_ahead_are_told_for_their_own_message(org, recruiter, smtp, transport):
+    smtp.faults.refuse["c2@example.org"] = "550 5.1.1 <c2@example.org>: User unknown"
+    smtp.faults.fail_data[3] = "451 4.3.0 Please try again later"  # the 3rd content: c3's
+    rows, now = queue_five(org, recruiter)
+    outbox.deliver_batch([row.pk for row in rows], transport, now)
+    assert recipients(smtp) == ["c0@example.org", "c1@example.org", "c4@example.org"]
+    assert statuses(rows) == ["sent", "sent", "failed", "pending", "sent"]
+    assert "5.1.1" in OutboxMessage.objects.get(pk=rows[2].pk).last_error
+    assert "4.3.0" in OutboxMessage.objects.get(pk=rows[3].pk).last_error
+
+
+def test_a_message_cancelled_after_its_envelope_went_ahead_never_arrives(
+    org, recruiter, smtp, transport
+):
+    rows, now = queue_five(org, recruiter)
+    calls = []
+
+    def stopping() -> bool:
+        calls.append(1)
+        if len(calls) == 2:  # c0 is accepted, c1's envelope is waiting for its content
+            OutboxMessage.objects.filter(pk=rows[1].pk).update(status="cancelled")
+        return False
+
+    outbox.deliver_batch([row.pk for row in rows], transport, now, stopping)
+    assert recipients(smtp) == ["c0@example.org", "c2@example.org", "c3@example.org",
+                                "c4@example.org"]  # fmt: skip
+    assert statuses(rows) == ["sent", "cancelled", "sent", "sent", "sent"]
+    assert all(message.get_payload() for message in smtp.received)  # no empty message
+
+
+def test_a_worker_stopping_after_an_envelope_went_ahead_sends_that_message_later_once(
+    org, recruiter, smtp, transport
+):
+    rows, now = queue_five(org, recruiter)
+    calls = []
+
+    def stopping() -> bool:
+        calls.append(1)
+        return len(calls) > 1
+
+    outbox.deliver_batch([row.pk for row in rows], transport, now, stopping)
+    assert recipients(smtp) == ["c0@example.org"]
+    assert statuses(rows) == ["sent"] + ["pending"] * 4
+    deliver_due(transport, now)
+    assert sorted(recipients(smtp)) == [f"c{i}@example.org" for i in range(5)]
+
+
+def test_a_server_without_pipelining_gets_one_command_at_a_time(org, recruiter, smtp, transport):
+    smtp.handler.pipelining = False
+    smtp.faults.refuse["c2@example.org"] = "550 5.1.1 <c2@example.org>: User unknown"
+    rows, now = queue_five(org, recruiter)
+    outbox.deliver_batch([row.pk for row in rows], transport, now)
+    assert recipients(smtp) == ["c0@example.org", "c1@example.org", "c3@example.org",
+                                "c4@example.org"]  # fmt: skip
+    assert statuses(rows) == ["sent", "sent", "failed", "sent", "sent"]
+    assert not transport.connection.connection.has_extn("pipelining")

@@ -90,9 +90,37 @@ def objects(model: Any, where: str, params: list[Any], order_by: str = "id") -> 
 
 
 def values_for(objs: list[Any], fields: list[Any]) -> list[list[Any]]:
-    """The objects' field values as the database takes them (for executemany)."""
+    """The objects' field values as the database takes them (for executemany). A value of
+    the very type a field stores as is (text for a text field, an int for an integer
+    field…) goes unchanged — what the field's own preparation returns, at a tenth of its
+    cost; anything else goes through that preparation."""
     wrapper = connections[DEFAULT_DB_ALIAS]  # not the thread-local proxy: once, not per value
-    return [[f.get_db_prep_save(getattr(obj, f.attname), wrapper) for f in fields] for obj in objs]
+    kinds = [_AS_IS.get(f.get_internal_type()) for f in fields]
+    return [
+        [
+            value
+            if kind is not None and (value is None or type(value) is kind)
+            else f.get_db_prep_save(value, wrapper)
+            for f, kind, value in zip(
+                fields, kinds, [getattr(obj, f.attname) for f in fields], strict=True
+            )
+        ]
+        for obj in objs
+    ]
+
+
+# The fields whose preparation returns a value of this type unchanged (a ForeignKey reports
+# its own kind: its keys here are integers).
+_AS_IS: dict[str, type] = {
+    **dict.fromkeys(["CharField", "TextField", "EmailField", "SlugField", "URLField"], str),
+    **dict.fromkeys(
+        ["IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+         "PositiveSmallIntegerField", "PositiveBigIntegerField", "AutoField", "BigAutoField",
+         "ForeignKey"],
+        int,
+    ),
+    "BooleanField": bool,
+}  # fmt: skip
 
 
 def by_ids(model: Any, ids: list[int] | set[int]) -> dict[int, Any]:

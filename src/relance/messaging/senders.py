@@ -243,6 +243,11 @@ class Transports:
             transport = self.own[sender.pk] = DjangoTransport(connection_for(sender))
         return transport
 
+    def abandon(self) -> None:
+        """No message prepared ahead will follow (the batch ended or stopped)."""
+        for transport in [self.default, *self.own.values()]:
+            transport.abandon()
+
     def close(self) -> None:
         self.default.close()
         for transport in self.own.values():
