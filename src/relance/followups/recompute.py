@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
-
 from relance.engine import (
     CandidateView,
     Channel,
@@ -320,16 +318,8 @@ def apply_decision(thread: Thread, decision: Decision, view: CandidateView) -> b
 
 
 def save_decisions(threads: list[Thread]) -> None:
-    """Write the stored fields of these threads in one statement (executemany)."""
-    if not threads:
-        return
-    fields = [Thread._meta.get_field(name) for name in STORED_FIELDS]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    rows = [
-        [*values, t.pk] for values, t in zip(sql.values_for(threads, fields), threads, strict=True)
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {sql.table(Thread)} SET {assignments} WHERE id = %s", rows)
+    """Write the stored fields of these threads in one statement."""
+    sql.update(Thread, threads, STORED_FIELDS)
 
 
 STORED_FIELDS = [

@@ -123,6 +123,62 @@ _AS_IS: dict[str, type] = {
 }  # fmt: skip
 
 
+def insert(model: Any, objs: list[Any]) -> None:
+    """Insert the objects (their ids left to the database) in one round trip: one
+    statement with many rows on PostgreSQL, executemany on SQLite (in process: there is
+    no round trip to save). Django's bulk_create costs five times more."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    rows = values_for(objs, fields)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    start = f"INSERT INTO {table(model)} ({columns}) VALUES "
+    row = f"({marks(fields)})"
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(start + row, rows)
+            return
+        for chunk in _chunks(rows, len(fields)):
+            cursor.execute(start + ", ".join([row] * len(chunk)), _flat(chunk))
+
+
+def update(model: Any, objs: list[Any], names: list[str]) -> None:
+    """Write these fields of the objects, by id, in one round trip: an UPDATE … FROM
+    (VALUES …) on PostgreSQL, executemany on SQLite."""
+    if not objs:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    rows = [[*values, obj.pk] for values, obj in zip(values_for(objs, fields), objs, strict=True)]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+            cursor.executemany(f"UPDATE {table(model)} SET {assignments} WHERE id = %s", rows)
+            return
+        # The VALUES list carries no column types: each is cast to its column's.
+        assignments = ", ".join(
+            f"{quote(f.column)} = v.c{n}::{f.db_type(connection)}" for n, f in enumerate(fields)
+        )
+        aliases = ", ".join(f"c{n}" for n in range(len(fields)))
+        key = model._meta.pk.db_type(connection)
+        row = f"({marks(rows[0])})"
+        for chunk in _chunks(rows, len(rows[0])):
+            cursor.execute(
+                f"UPDATE {table(model)} SET {assignments}"
+                f" FROM (VALUES {', '.join([row] * len(chunk))}) AS v({aliases}, id)"
+                f" WHERE {table(model)}.id = v.id::{key}",
+                _flat(chunk),
+            )
+
+
+def _chunks(rows: list[list[Any]], width: int) -> list[list[list[Any]]]:
+    """Rows in groups that stay under PostgreSQL's 65,535 parameters a statement."""
+    size = max(1, 60_000 // max(width, 1))
+    return [rows[start : start + size] for start in range(0, len(rows), size)]
+
+
+def _flat(rows: list[list[Any]]) -> list[Any]:
+    return [value for row in rows for value in row]
+
+
 def by_ids(model: Any, ids: list[int] | set[int]) -> dict[int, Any]:
     """Model instances by id (`objects` with an IN list), none for no ids."""
     ids = sorted(set(ids))

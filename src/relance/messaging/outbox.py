@@ -399,7 +399,6 @@ class _Step:
         done, self.accepted = self.accepted, None
         if done is None and row_id is None:
             return False
-        assert not db.in_atomic_block, "each step must be committed on its own"
         db.ensure_connection()
         cursor = db.connection.cursor()
         try:
