@@ -9,6 +9,24 @@ def test_no_database_url_means_sqlite_in_the_data_directory(tmp_path):
     assert db["NAME"] == str(tmp_path / "relance.sqlite3")
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+    assert "synchronous=NORMAL" in db["OPTIONS"]["init_command"]
+
+
+def test_sqlite_can_flush_every_commit_to_the_disk(tmp_path):
+    db = config.database(None, tmp_path, {"RELANCE_SQLITE_SYNCHRONOUS": "full"})
+    assert "synchronous=FULL" in db["OPTIONS"]["init_command"]
+    with pytest.raises(config.ConfigError, match=r"expected NORMAL .* or FULL"):
+        config.database(None, tmp_path, {"RELANCE_SQLITE_SYNCHRONOUS": "OFF"})
+
+
+def test_the_chosen_synchronous_mode_is_the_one_sqlite_runs_with(tmp_path):
+    import sqlite3
+
+    options = config.sqlite_options({"RELANCE_SQLITE_SYNCHRONOUS": "FULL"})
+    with sqlite3.connect(tmp_path / "x.sqlite3") as connection:
+        connection.executescript(options["init_command"])
+        assert connection.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def test_a_postgresql_url_is_read_in_full(tmp_path):
