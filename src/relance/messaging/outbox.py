@@ -329,8 +329,9 @@ def _send(
     try:
         while left and not stopping() and left[0][0].sender_id not in paused:
             row, decision = left.pop(0)
-            message = following if following is not None else outgoing(row, now)
-            following = None
+            if following is None or following.message_id != row.message_id:
+                following = outgoing(row, now)
+            message, following = following, None
             if not step.next(row.pk):
                 continue  # cancelled meanwhile (an answer, an unsubscribe came in)
             row.attempts += 1
@@ -352,7 +353,6 @@ def _send(
                 left = [(r, d) for r, d in left if r.sender_id not in paused] + [
                     (r, d) for r, d in left if r.sender_id in paused
                 ]
-                following = None
     finally:
         transports.abandon()
         step.next(None)
