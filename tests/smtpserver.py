@@ -29,6 +29,7 @@ class Handler:
     def __init__(self) -> None:
         self.faults = Faults()
         self.received: list[Message] = []
+        self.envelopes: list[list[str]] = []  # each received message's RCPT TO addresses
         self.data_count = 0
         self.pipelining = True  # as Postfix, Exim and the large providers offer it
 
@@ -54,6 +55,7 @@ class Handler:
         if reply:
             return reply
         self.received.append(email.message_from_bytes(envelope.content))
+        self.envelopes.append(list(envelope.rcpt_tos))
         if self.data_count in self.faults.drop_after_data:
             server.transport.close()  # the message is in, the "250" never leaves
         return "250 2.0.0 Message accepted for delivery"
