@@ -111,15 +111,21 @@ def test_a_connection_lost_after_the_data_leaves_the_message_uncertain_never_res
     assert len(smtp.received) == 1
 
 
-def test_a_worker_that_died_leaves_claimed_rows_to_others_and_sending_rows_uncertain(
-    org, recruiter
-):
+def queue(org, recruiter, count: int) -> tuple[list[OutboxMessage], object]:
+    """The follow-up e-mails of `count` candidates (c0@, c1@…) in the outbox, and the
+    moment all are due."""
     rows = []
-    for i in range(3):
+    for i in range(count):
         _, thread = approach(org, recruiter, email=f"c{i}@example.org")
         row, _ = services.queue_send(thread.pk, thread.due_at)
         rows.append(row)
-    now = rows[-1].due_at
+    return rows, rows[-1].due_at
+
+
+def test_a_worker_that_died_leaves_claimed_rows_to_others_and_sending_rows_uncertain(
+    org, recruiter
+):
+    rows, now = queue(org, recruiter, 3)
     claimed = outbox.claim(now, "worker-a", limit=2)
     assert len(claimed) == 2
     assert outbox.claim(now, "worker-b") == [rows[2].pk]  # the rest, not the same ones
@@ -157,12 +163,7 @@ def test_a_message_due_while_no_worker_ran_waits_for_the_next_sending_window(
 
 
 def queue_five(org, recruiter) -> tuple[list[OutboxMessage], object]:
-    rows = []
-    for i in range(5):
-        _, thread = approach(org, recruiter, email=f"c{i}@example.org")
-        row, _ = services.queue_send(thread.pk, thread.due_at)
-        rows.append(row)
-    now = rows[-1].due_at
+    rows, now = queue(org, recruiter, 5)
     assert outbox.claim(now, "test-worker") == [row.pk for row in rows]
     return rows, now
 

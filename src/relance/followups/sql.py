@@ -93,7 +93,8 @@ def values_for(objs: list[Any], fields: list[Any]) -> list[list[Any]]:
     """The objects' field values as the database takes them (for executemany). A value of
     the very type a field stores as is (text for a text field, an int for an integer
     field…) goes unchanged — what the field's own preparation returns, at a tenth of its
-    cost; anything else goes through that preparation."""
+    cost (on PostgreSQL it would wrap an integer to name its size: the column's type
+    settles that anyway); anything else goes through that preparation."""
     wrapper = connections[DEFAULT_DB_ALIAS]  # not the thread-local proxy: once, not per value
     kinds = [_AS_IS.get(f.get_internal_type()) for f in fields]
     return [
@@ -148,23 +149,24 @@ def update(model: Any, objs: list[Any], names: list[str]) -> None:
     fields = [model._meta.get_field(name) for name in names]
     rows = [[*values, obj.pk] for values, obj in zip(values_for(objs, fields), objs, strict=True)]
     quote = connection.ops.quote_name
+    key = quote(model._meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-            cursor.executemany(f"UPDATE {table(model)} SET {assignments} WHERE id = %s", rows)
+            cursor.executemany(f"UPDATE {table(model)} SET {assignments} WHERE {key} = %s", rows)
             return
         # The VALUES list carries no column types: each is cast to its column's.
         assignments = ", ".join(
             f"{quote(f.column)} = v.c{n}::{f.db_type(connection)}" for n, f in enumerate(fields)
         )
         aliases = ", ".join(f"c{n}" for n in range(len(fields)))
-        key = model._meta.pk.db_type(connection)
+        key_type = model._meta.pk.db_type(connection)
         row = f"({marks(rows[0])})"
         for chunk in _chunks(rows, len(rows[0])):
             cursor.execute(
                 f"UPDATE {table(model)} SET {assignments}"
                 f" FROM (VALUES {', '.join([row] * len(chunk))}) AS v({aliases}, id)"
-                f" WHERE {table(model)}.id = v.id::{key}",
+                f" WHERE {table(model)}.{key} = v.id::{key_type}",
                 _flat(chunk),
             )
 

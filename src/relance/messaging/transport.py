@@ -178,7 +178,7 @@ class DjangoTransport:
             return _refused(error.smtp_code, error.smtp_error)
         except (smtplib.SMTPServerDisconnected, TimeoutError, OSError) as error:
             # The server may have taken the message before the line dropped.
-            self.close()
+            self.close(quietly=True)
             return SendResult("uncertain", text=f"connection lost: {error!r}")
         except smtplib.SMTPException as error:
             self.close()
@@ -193,20 +193,16 @@ class DjangoTransport:
         """The message whose envelope went ahead will not follow now: drop the connection
         (the server, waiting for its content, discards it); the next send reconnects."""
         if self.ahead is not None:
-            self.hang_up()
+            self.close()
 
-    def hang_up(self) -> None:
-        """Close without a QUIT: in DATA mode, the server would take it as content."""
-        self.ahead = None
-        smtp = getattr(self.connection, "connection", None)
-        if isinstance(smtp, smtplib.SMTP):
-            smtp.close()
-        self.close()
-
-    def close(self) -> None:
-        if self.ahead is not None:
-            self.hang_up()
-            return
+    def close(self, quietly: bool = False) -> None:
+        """Close the connection; `quietly`, without a QUIT — always so while an envelope
+        went ahead: in DATA mode, the server would take a QUIT as content."""
+        if quietly or self.ahead is not None:
+            self.ahead = None
+            smtp = getattr(self.connection, "connection", None)
+            if isinstance(smtp, smtplib.SMTP):
+                smtp.close()
         if self.opened:
             # Closing a broken connection may fail too; there is nothing more to do then.
             with contextlib.suppress(Exception):
@@ -241,7 +237,7 @@ class DjangoTransport:
                 self.ahead = _Ahead(following.message_id, [smtp.getreply() for _ in range(3)])
             except (smtplib.SMTPException, OSError):
                 # This message's answer is in; the next one starts on a new connection.
-                self.hang_up()
+                self.close(quietly=True)
         if code != 250:
             raise smtplib.SMTPDataError(code, text)
 
