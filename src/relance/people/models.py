@@ -10,9 +10,10 @@ from typing import Any
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 
 from relance.engine import Channel, Policy, Purpose, Stage
+from relance.people import search
 
 
 class Organisation(models.Model):
@@ -92,6 +93,47 @@ CHANNEL_CHOICES = [(c.value, c.value) for c in Channel]
 STAGE_CHOICES = [(s.value, s.value) for s in Stage]
 PURPOSE_CHOICES = [(p.value, p.value) for p in Purpose]
 
+# What the search key is made of (people/search.py).
+NAME_FIELDS = frozenset({"first_name", "last_name", "email"})
+
+
+class CandidateQuerySet(OrgQuerySet):
+    """Bulk writes keep the search key right, like `Candidate.save`: whatever the door
+    (retention, erasure, an import), a name or e-mail written without its key is a bug."""
+
+    def update(self, **kwargs: Any) -> int:
+        named = NAME_FIELDS & set(kwargs)
+        if not named or "search_key" in kwargs:
+            return super().update(**kwargs)
+        values = [kwargs.get(f) for f in ("first_name", "last_name", "email")]
+        if named == NAME_FIELDS and all(isinstance(v, str) for v in values):
+            # Every row gets the same names (anonymisation: all blank): one key for all.
+            return super().update(**kwargs, search_key=search.key(*values))  # type: ignore[arg-type]
+        # Some rows keep a part of their names: each key is written again after.
+        with transaction.atomic():
+            ids = list(self.values_list("pk", flat=True))
+            changed = super().update(**kwargs)
+            rows = list(self.model.objects.filter(pk__in=ids).only("pk", *NAME_FIELDS))
+            for row in rows:
+                row.search_key = search.key(row.first_name, row.last_name, row.email)
+            self.model.objects.bulk_update(rows, ["search_key"], batch_size=500)
+        return changed
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        objs = list(objs)
+        for obj in objs:
+            obj.search_key = search.key(obj.first_name, obj.last_name, obj.email)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> Any:
+        objs, fields = list(objs), list(fields)
+        if NAME_FIELDS & set(fields):
+            for obj in objs:
+                obj.search_key = search.key(obj.first_name, obj.last_name, obj.email)
+            if "search_key" not in fields:
+                fields.append("search_key")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
 
 class Candidate(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
@@ -127,17 +169,37 @@ class Candidate(models.Model):
     # back to the person.
     anonymised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    # Last name, first name and e-mail, folded (people/search.py): what the list's search
+    # reads. Written by save() and by every bulk write of a name (CandidateQuerySet).
+    search_key = models.CharField(max_length=500, blank=True, default="", editable=False)
 
-    objects = OrgQuerySet.as_manager()
+    objects = CandidateQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["organisation", "external_ref"])]
+        indexes = [
+            models.Index(fields=["organisation", "external_ref"]),
+            # A search word is the start of the key (or of a word in it). On PostgreSQL,
+            # LIKE 'word%' reads a B-tree only with a pattern operator class (or the C
+            # collation); SQLite ignores operator classes.
+            models.Index(
+                fields=["organisation", "search_key"],
+                name="candidate_search_key",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(stars__lte=3), name="candidate_stars_0_3")
         ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_key = search.key(self.first_name, self.last_name, self.email)
+        fields = kwargs.get("update_fields")
+        if fields is not None and NAME_FIELDS & set(fields):
+            kwargs["update_fields"] = {*fields, "search_key"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

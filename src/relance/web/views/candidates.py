@@ -19,7 +19,7 @@ from relance.errors import InputError
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 from relance.followups.services import OneVoiceConflict, record_event
-from relance.people import rights
+from relance.people import rights, search
 from relance.people.models import (
     Application,
     AuditEntry,
@@ -157,20 +157,20 @@ class Filters:
 
 
 CONTACT_FILTERS = {"30": 30, "90": 90, "180": 180, "never": 0}
-SEARCHED = ("last_name", "first_name", "email")
 
 
 def prefix_of(word: str) -> Q:
-    """A first name, last name or e-mail that starts with `word`, whatever its case.
+    """A candidate whose last name, first name or e-mail (or a word of them) starts with
+    `word`, whatever its case and accents: both sides folded (people/search.py), so that
+    SQLite and PostgreSQL find the same people ("elodie" finds Élodie, "lefevre" Lefèvre).
 
-    A case-insensitive prefix reads the organisation's candidates in list order until a
-    page is full: fast for a common prefix, a whole scan for one that matches nobody (see
-    benchmarks/RESULTS.md; a table of search keys is the way to make it an index range).
+    The start of the key is an index range (candidate_search_key); a word inside it is read
+    within the page's window of ids (WINDOW), so no view reads the whole table.
     """
-    found = Q()
-    for field in SEARCHED:
-        found |= Q(**{f"{field}__istartswith": word})
-    return found
+    folded = search.fold(word)
+    if not folded:
+        return Q()
+    return Q(search_key__startswith=folded) | Q(search_key__contains=f" {folded}")
 
 
 @require_GET
