@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from datetime import timedelta
+from email.utils import parseaddr
 
 import pytest
 from django.utils import translation
@@ -141,8 +142,11 @@ def test_campaign_messages_leave_once_with_their_links_and_are_counted(
     campaigns.advance(NOW)
     ids = list(OutboxMessage.objects.filter(campaign=c).values_list("pk", flat=True))
     outbox.deliver_batch(ids, transport, NOW)
-    assert sorted(m["To"] for m in smtp.received) == ["lea@example.org", "tom@example.org"]
-    body = {m["To"]: m.get_payload(decode=True).decode() for m in smtp.received}
+    assert sorted(parseaddr(m["To"])[1] for m in smtp.received) == [
+        "lea@example.org",
+        "tom@example.org",
+    ]
+    body = {parseaddr(m["To"])[1]: m.get_payload(decode=True).decode() for m in smtp.received}
     assert "Un poste chez Agence Test" in body["lea@example.org"]
     assert "/c/preferences/" in body["lea@example.org"]
     assert "/c/withdraw/" in body["lea@example.org"]
@@ -181,7 +185,7 @@ def test_overlapping_campaigns_never_put_anyone_over_the_pressure_cap(
     assert len(ids) == 12
     outbox.deliver_batch(ids, transport, NOW)
     outbox.deliver_batch(ids, transport, NOW)  # a second worker pass on the same day
-    received = [m["To"] for m in smtp.received]
+    received = [parseaddr(m["To"])[1] for m in smtp.received]
     assert sorted(received) == sorted(p.email for p in people)  # one each today
     waiting = OutboxMessage.objects.filter(status="pending")
     assert waiting.count() == 6
@@ -289,7 +293,7 @@ def test_the_same_text_again_within_90_days_is_held_back_for_rewriting(
     row = OutboxMessage.objects.get(campaign=again)
     assert (row.status, row.last_error) == ("cancelled", "near_duplicate")
     assert OutboxMessage.objects.get(campaign=different).status == "sent"
-    assert [m["To"] for m in smtp.received] == [lea.email, lea.email]
+    assert [parseaddr(m["To"])[1] for m in smtp.received] == [lea.email, lea.email]
 
 
 def test_a_campaign_whose_text_cannot_be_rendered_stops_without_stopping_the_worker(org, recruiter):

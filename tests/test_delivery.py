@@ -3,6 +3,7 @@ again at the last moment, and every failure recorded for what it is."""
 
 from datetime import timedelta
 from email.header import decode_header, make_header
+from email.utils import parseaddr
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_a_follow_up_leaves_once_as_a_reply_in_the_thread(org, recruiter, smtp, 
     assert sent["In-Reply-To"] == approach_id
     assert sent["References"] == approach_id
     assert str(make_header(decode_header(sent["Subject"]))).startswith("Re: Une idée pour")
-    assert sent["To"] == "lea@example.org"
+    assert str(make_header(decode_header(sent["To"]))) == "Léa Martin <lea@example.org>"
     row.refresh_from_db()
     assert row.status == "sent"
     step = Touchpoint.objects.get(thread=thread, step=1)
@@ -182,7 +183,7 @@ def before_c1(action):  # type: ignore[no-untyped-def]
 
 def recipients(smtp) -> list[str]:
     """Who received what: the envelope's recipient is always the message's own To."""
-    headers = [str(message["To"]) for message in smtp.received]
+    headers = [parseaddr(str(message["To"]))[1] for message in smtp.received]
     assert smtp.handler.envelopes == [[to] for to in headers]
     return headers
 

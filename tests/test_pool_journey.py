@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from email.utils import parseaddr
 
 import pytest
 from django.core.mail import get_connection
@@ -59,7 +60,10 @@ def test_a_rejected_finalist_joins_the_pool_and_hears_of_the_next_job_a_month_la
                 services.record_event(Event(EventType.STAGE_CHANGED, at, who, recruiter=claire,
                                             job=java, outcome=stage), at)  # fmt: skip
         worker.cycle()  # the acknowledgements leave
-        assert sorted(m["To"] for m in smtp.received) == ["camille@example.org", "ines@example.org"]
+        assert sorted(parseaddr(m["To"])[1] for m in smtp.received) == [
+            "camille@example.org",
+            "ines@example.org",
+        ]
 
         # Day 23: the call to explain, then the personal e-mail, edited in the web app.
         day23 = APPLIED + timedelta(days=23)
@@ -73,12 +77,19 @@ def test_a_rejected_finalist_joins_the_pool_and_hears_of_the_next_job_a_month_la
             body = re.search(r'<textarea[^>]*name="body"[^>]*>(.*?)</textarea>', prepared, re.S)
             assert body, prepared
             text = body.group(1).replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&")
-            text += "\nUn conseil : montrez vos projets open source."
+            # The places left to fill in, filled in (a placeholder left is refused).
+            text = text.replace(
+                "[Les raisons, deux au plus, concrètes.]",
+                "l'équipe cherchait plus d'expérience de Kafka.",
+            )
+            text = text.replace(
+                "[un conseil concret, tiré de vos entretiens.]", "montrez vos projets open source."
+            )
             done = web.post(reverse("web:thread_act", args=[thread.pk, "send_edited"]),
                             {"subject": "Votre candidature", "body": text})  # fmt: skip
             assert done.status_code == 302
         worker.cycle()
-        rejection = {m["To"]: body_of(m) for m in smtp.received[2:]}
+        rejection = {parseaddr(m["To"])[1]: body_of(m) for m in smtp.received[2:]}
         assert set(rejection) == {"camille@example.org", "ines@example.org"}
         assert "montrez vos projets open source" in rejection["camille@example.org"]
 
@@ -108,7 +119,9 @@ def test_a_rejected_finalist_joins_the_pool_and_hears_of_the_next_job_a_month_la
         before = len(smtp.received)
         worker.cycle()
         campaign_mail = smtp.received[before:]
-        assert [m["To"] for m in campaign_mail] == ["camille@example.org"]  # Inès: no consent
+        assert [parseaddr(m["To"])[1] for m in campaign_mail] == [
+            "camille@example.org"
+        ]  # Inès: no consent
         assert "Lead développeur Java vient d'ouvrir" in body_of(campaign_mail[0])
         campaign = Campaign.objects.get()
         assert campaign.excluded == {"no_consent": 1}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email.header import decode_header, make_header
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 import pytest
@@ -299,7 +300,7 @@ def test_an_application_is_acknowledged_through_the_outbox_at_once(org, recruite
     assert row.thread_id is None
     assert not Touchpoint.objects.filter(candidate=lea, kind="acknowledgement").exists()
     outbox.deliver(row.pk, transport, NOW + timedelta(minutes=1))
-    assert [m["To"] for m in smtp.received] == ["lea@example.org"]
+    assert [parseaddr(m["To"])[1] for m in smtp.received] == ["lea@example.org"]
     assert "Développeur Java" in str(make_header(decode_header(smtp.received[0]["Subject"])))
     ack = Touchpoint.objects.get(candidate=lea, kind="acknowledgement")
     assert ack.message_id == row.message_id

@@ -1,7 +1,11 @@
 """One-click unsubscribe (RFC 8058): no login, a mail client's POST, a page in the
 candidate's language, every thread stopped at once."""
 
+import re
+from urllib.parse import unquote
+
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from relance.followups import services
@@ -24,8 +28,22 @@ def test_every_automated_message_carries_the_one_click_headers(lea):
     thread = Thread.objects.get(candidate=lea)
     row, _ = services.queue_send(thread.pk, thread.due_at)
     message = outbox.outgoing(row, thread.due_at).message()
-    assert message["List-Unsubscribe"] == f"<{unsubscribe.link_for(lea)}>"
+    header = " ".join(message["List-Unsubscribe"].split())  # unfolded
+    link, mailto = re.fullmatch(r"<(https?://[^>]+)>, <(mailto:[^>]+)>", header).groups()
+    # The signed link (RFC 8058's one click) and the sender's own address (RFC 2369), each
+    # with the person's signed token (a token says who, whenever it was signed).
+    token = re.fullmatch(r".*/u/([^/]+)/", link).group(1)
+    assert link == f"{settings.RELANCE_BASE_URL}/u/{token}/"
+    assert unsubscribe._candidate(token) == lea
+    address, subject = re.fullmatch(r"mailto:([^?]+)\?subject=(.+)", mailto).groups()
+    assert address == "claire@test.example"
+    assert unquote(subject) == f"unsubscribe {unquote(subject).split()[1]}"
+    assert unsubscribe._candidate(unquote(subject).split()[1]) == lea
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # A stable list per organisation and kind, in the sender's domain (RFC 2919).
+    assert message["List-Id"] == (
+        f'"Agence Test (relances)" <followups.{lea.organisation_id}.test.example>'
+    )
 
 
 def test_a_mail_clients_one_click_post_unsubscribes_and_stops_everything(lea):

@@ -133,7 +133,7 @@ def test_send_now_writes_the_email_to_the_outbox_once(client_of, world):
     url = reverse("web:thread_act", args=[world.email_thread.pk, "send"])
     assert "Queued" in client.post(url, HTTP_HX_REQUEST="true").content.decode()
     row = OutboxMessage.objects.get(thread=world.email_thread)
-    assert row.to_address == "lea@example.org"
+    assert row.to_address == "Léa Martin <lea@example.org>"
     assert row.step == 1
     again = client.post(url, HTTP_HX_REQUEST="true").content.decode()
     assert "Already queued" in again

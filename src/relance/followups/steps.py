@@ -43,7 +43,7 @@ from relance.followups.recompute import (
     thread_view,
 )
 from relance.followups.timeline import record_step, render_for
-from relance.messaging import compose, outbox
+from relance.messaging import checks, compose, outbox
 from relance.messaging.models import OutboxMessage
 from relance.people.models import Candidate, Recruiter
 
@@ -97,8 +97,9 @@ def send_edited(
     feedback): written to the outbox as they wrote it, and checked again when it leaves
     like every other message. The task is done when the server accepts it."""
     subject, body = subject.strip(), body.strip()
-    if not subject or not body:
-        raise ValueError("an e-mail needs a subject and a body")
+    refused = checks.problem(subject, body)  # empty, or a placeholder left: the reason
+    if refused is not None:
+        raise refused  # a ValueError, in the reader's language
     with transaction.atomic():
         thread = locked_thread(thread_id)
         decision = decide_now(thread, now)

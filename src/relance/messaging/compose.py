@@ -3,9 +3,15 @@ the built-in one), build its variables, render it."""
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime
+from email.utils import parseaddr
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 
 from relance.engine import calendar
 from relance.engine.reasons import format_day
@@ -36,12 +42,91 @@ def exists(organisation: Organisation, name: str, language: str) -> bool:
     )
 
 
-def message_id(organisation_id: int, kind: str, *parts: int) -> str:
-    """Our Message-ID for an e-mail, fixed when it is written and derived from what it is
-    (a thread's step, an acknowledgement): a reply's In-Reply-To finds it again, and a
-    message written twice would carry the same one."""
-    local = ".".join(["relance", str(organisation_id), kind, *map(str, parts)])
-    return f"<{local}@{settings.RELANCE_MAIL_DOMAIN}>"
+def message_id(organisation_id: int, kind: str, *parts: int, sender: str = "") -> str:
+    """Our Message-ID for an e-mail, fixed when it is written:
+    `<relance.{organisation}.{kind}.{parts…}.{random}@{sending domain}>`.
+
+    The structured part says what the message is (a thread's step: `t.{thread}.{action}`,
+    an acknowledgement, a renewal, a campaign's message): receive.py finds our ids by it
+    in a bounce, and ids written before the random part existed still match. The random
+    part (20 digits, so that those searches still see an id of ours) makes it unique in
+    the world: the same step written by two installations, or by one database restored
+    from a backup, would otherwise carry the same id, and a mailbox keeps only one message
+    per Message-ID. Nothing relies on it being derived: a thread's step is written once
+    (one outbox row per step), a campaign writes each person once, a renewal is asked
+    once per period (people/retention.py). The domain is the sender's (`sender`, a From
+    address), else RELANCE_MAIL_DOMAIN; `sent_from` moves an id to its sender's domain
+    when the From is known only later."""
+    token = f"{secrets.randbelow(10**20):020d}"
+    local = ".".join(["relance", str(organisation_id), kind, *map(str, parts), token])
+    return f"<{local}@{sending_domain(sender)}>"
+
+
+def sending_domain(sender: str) -> str:
+    """The domain of a From address (`Claire <claire@agence.example>`), lower case; the
+    installation's RELANCE_MAIL_DOMAIN when the From has none or says localhost."""
+    address = parseaddr(sender)[1] if sender else ""
+    domain = address.rpartition("@")[2].strip().lower() if "@" in address else ""
+    if not domain or domain == "localhost" or domain.endswith(".localhost"):
+        return str(settings.RELANCE_MAIL_DOMAIN)
+    return domain
+
+
+def sent_from(message_id: str, sender: str) -> str:
+    """`message_id` (one of ours) at the domain of `sender`, the From it leaves under."""
+    if not message_id.startswith("<relance.") or "@" not in message_id:
+        return message_id
+    local = message_id[1:].rpartition("@")[0]
+    return f"<{local}@{sending_domain(sender)}>"
+
+
+def recipient(candidate: Candidate) -> str:
+    """The To of an e-mail to `candidate`: their name and address (`Léa Martin
+    <lea@example.org>`), the name quoted when it holds a comma, quotes or brackets. Kept as
+    text; transport.build encodes it for the wire (RFC 2047)."""
+    return display_address(candidate.full_name, candidate.email)
+
+
+_SPECIALS = frozenset('()<>[]:;@\\,."')
+
+
+def display_address(name: str, address: str) -> str:
+    name = " ".join("".join(c if c.isprintable() else " " for c in name).split())
+    if not name:
+        return address
+    if any(c in _SPECIALS for c in name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{address}>"
+
+
+# What the headers of a message need from its organisation, read once per organisation and
+# worker cycle (`now`): a query per message would cost as much as building it. Forgotten
+# when an organisation is saved in this process.
+class _Read:
+    at: datetime | None = None
+    facts: dict[int, tuple[ZoneInfo, str]] = {}  # one for the process
+
+
+def organisation_facts(organisation_id: int, now: datetime) -> tuple[ZoneInfo, str]:
+    """(time zone, name) of the organisation, as of this cycle."""
+    if _Read.at != now:
+        _Read.facts.clear()
+        _Read.at = now
+    facts = _Read.facts.get(organisation_id)
+    if facts is None:
+        found = Organisation.objects.filter(pk=organisation_id).values_list("timezone", "name")
+        zone, name = found.first() or ("UTC", "")
+        try:
+            tz = calendar.zone(zone)
+        except calendar.CalendarError:  # checked when saved; the Date header must not fail
+            tz = calendar.zone("UTC")
+        facts = _Read.facts[organisation_id] = (tz, name)
+    return facts
+
+
+@receiver(post_save, sender=Organisation, dispatch_uid="relance.compose.organisation_facts")
+def _forget(**_: Any) -> None:
+    _Read.facts.clear()
 
 
 def pool_link(candidate: Candidate) -> str:

@@ -23,7 +23,7 @@ from relance.engine import BounceKind, Channel, Decision, DecisionKind
 from relance.followups import services, sql
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
-from relance.messaging import senders, unsubscribe
+from relance.messaging import checks, compose, senders, unsubscribe
 from relance.messaging.compose import Rendered
 from relance.messaging.inbound import severity
 from relance.messaging.models import OutboxMessage, Sender
@@ -104,7 +104,15 @@ def _row(
     now: datetime,
     **fields: Any,
 ) -> OutboxMessage:
+    # --- the message's form (messaging/checks.py, compose.py): never an empty message or
+    # one holding a placeholder; the Message-ID at the From's domain; To names the person.
+    refused = checks.problem(rendered.subject, rendered.body)
+    if refused is not None:
+        raise refused
     sender = senders.sender_for(recruiter)
+    from_address = senders.from_header(sender, recruiter)
+    message_id = compose.sent_from(message_id, from_address or str(settings.DEFAULT_FROM_EMAIL))
+    # --- end of the message's form
     to_address = candidate.email
     return OutboxMessage.objects.create(
         organisation_id=organisation_id,
@@ -112,8 +120,8 @@ def _row(
         recruiter=recruiter,
         message_id=message_id,
         sender=sender,
-        from_address=senders.from_header(sender, recruiter),
-        to_address=to_address,
+        from_address=from_address,
+        to_address=compose.recipient(candidate),
         to_domain=to_address.rpartition("@")[2].lower(),
         subject=rendered.subject,
         body=rendered.body,
@@ -124,20 +132,26 @@ def _row(
 
 
 def outgoing(row: OutboxMessage, now: datetime) -> Outgoing:
-    """The e-mail as it leaves: a follow-up is a reply in the thread of the one before, and
-    every automated message carries its one-click unsubscribe link (RFC 8058)."""
-    headers = {
-        "In-Reply-To": row.in_reply_to,
-        "References": row.references,
-        **unsubscribe.headers_for_ids(row.candidate_id, row.organisation_id),
-    }
+    """The e-mail as it leaves: a follow-up is a reply in the thread of the one before; an
+    automated message (a follow-up the engine wrote, a campaign's, a renewal request) says
+    so with List-Id and its one-click unsubscribe link and address (RFC 2919, 2369, 8058),
+    a one-to-one message (an acknowledgement, what a recruiter wrote or edited) carries
+    neither. Dated in the organisation's time zone; To names the candidate."""
+    sender = row.from_address or str(settings.DEFAULT_FROM_EMAIL)
+    zone, organisation = compose.organisation_facts(row.organisation_id, now)
+    headers = {"In-Reply-To": row.in_reply_to, "References": row.references}
+    kind = unsubscribe.list_of(row)
+    if kind:
+        headers |= unsubscribe.headers_for_ids(
+            row.candidate_id, row.organisation_id, sender=sender, kind=kind, name=organisation
+        )
     return build(
-        from_address=row.from_address or str(settings.DEFAULT_FROM_EMAIL),
+        from_address=sender,
         to=row.to_address,
         subject=row.subject,
         body=row.body,
         message_id=row.message_id,
-        date=now,
+        date=now.astimezone(zone),
         headers=headers,
     )
 

@@ -2,10 +2,20 @@
 
 Recruiters edit templates, so they are rendered in Jinja2's sandbox. A variable that is
 missing is an error raised before anything is sent — never a blank in a sent message.
+
+Line breaks are the text's own: a tag inside a line of text (`…{% endif %}` at the end of
+a sentence) leaves the line break after it alone, and only a line that holds nothing but
+tags disappears with its line break (as Mustache's "standalone" tags do). Jinja2's
+`trim_blocks` would remove the line break after every block tag, gluing the next line to
+the end of a sentence ("…en quelques minutes.Qu'en dites-vous ?").
+
+A subject opens with one "Re: " at most, whatever the subject it answers held
+(`subject_line`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+import jinja2.ext
 import yaml
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
@@ -66,12 +77,35 @@ class Rendered:
     body: str
 
 
+class _Standalone(jinja2.ext.Extension):
+    """A line holding only block tags or comments disappears with its line break; a tag
+    within a line of text keeps the text's line break. Done by moving that line break
+    inside the line's last tag, where Jinja2 ignores it: the line numbers of syntax
+    errors stay right."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return _STANDALONE.sub(_swallow_line_break, source)
+
+
+_TAG = r"(?:\{%[^\n]*?%\}|\{#[^\n]*?#\})"
+_STANDALONE = re.compile(rf"^([ \t]*{_TAG}(?:[ \t]*{_TAG})*)[ \t]*\n", re.MULTILINE)
+
+
+def _swallow_line_break(match: re.Match[str]) -> str:
+    line = match.group(1)
+    end = len(line) - 2  # before the closing "%}" or "#}"
+    if line[end - 1] == "-":  # keep a whitespace control mark against its brace: "-%}"
+        end -= 1
+    return line[:end] + "\n" + line[end:]
+
+
 _ENV = SandboxedEnvironment(
     undefined=jinja2.StrictUndefined,
     autoescape=False,  # plain-text messages; HTML e-mail escapes at its own layer
     keep_trailing_newline=False,
-    trim_blocks=True,
-    lstrip_blocks=True,
+    trim_blocks=False,  # see _Standalone
+    lstrip_blocks=True,  # the indentation before a tag alone on its line goes with it
+    extensions=[_Standalone],
 )
 
 
@@ -140,7 +174,33 @@ def render(source: Source, context: Mapping[str, Any]) -> Rendered:
         ) from None
     except jinja2.TemplateError as error:
         raise TemplateProblem(source.name, source.language, str(error)) from None
-    return Rendered(source.name, source.language, subject, _tidy(body))
+    return Rendered(source.name, source.language, subject_line(subject), _tidy(body))
+
+
+# Marks that mail clients put before a subject they answer or forward, in the languages
+# our candidates' clients speak: "Re:", "RE :", "Re[2]:", "AW:" (German), "SV:" and
+# "VS:" (Nordic), "Antw:" (Dutch); forwarded: "TR:" (French Outlook), "Fwd:", "Fw:",
+# "WG:" (German). "Réf :" is left alone: it opens ordinary French subjects ("Réf : 2026-17").
+_REPLY_MARKS = ("re", "aw", "sv", "vs", "antw")
+_MARKS = re.compile(
+    r"^(?:\s*(re|aw|sv|vs|antw|tr|fwd?|wg)\s*(?:\[\d+\]|\(\d+\)|\^\d+)?[ \u00a0\u202f]*[:：])+\s*",
+    re.IGNORECASE,
+)
+
+
+def subject_line(subject: str) -> str:
+    """The subject on one line, opening with one "Re: " at most: a reply to "Re: Re: X",
+    "RE : TR: X" or "Fwd: Re: X" is "Re: X" (the marks of forwarding go too: ours is a
+    reply). A subject without a reply mark is left as it is."""
+    subject = " ".join(subject.split())
+    found = _MARKS.match(subject)
+    if found is None:
+        return subject
+    marks = re.findall(r"[a-z]+", found.group(0).lower())
+    if not any(mark in _REPLY_MARKS for mark in marks):
+        return subject
+    rest = subject[found.end() :]
+    return f"Re: {rest}" if rest else "Re:"
 
 
 def _tidy(text: str) -> str:

@@ -23,7 +23,7 @@ import re
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 from typing import Protocol
 
 from django.core.mail import EmailMessage
@@ -77,31 +77,66 @@ def build(
     date: datetime,
     headers: dict[str, str],
 ) -> Outgoing:
-    """The message as it goes on the wire: text/plain, UTF-8, 8-bit (quoted-printable is
-    applied by the transport for a server without 8BITMIME)."""
+    """The message as it goes on the wire: text/plain, UTF-8.
+
+    `from_address` and `to` are a name and an address (`Léa Martin <lea@example.org>`, the
+    name quoted if need be) or a bare address; names that are not ASCII are encoded
+    (RFC 2047). `date` is aware: the Date header gives its offset (the organisation's, at
+    that instant). Header values may be given already folded ("\r\n "); a long one is
+    folded at its spaces.
+
+    The body is sent as it is (8-bit, or 7-bit when ASCII) when every line fits in 78
+    characters (RFC 5322's recommended limit), quoted-printable otherwise (RFC 2045: lines
+    of at most 76 characters, soft breaks that every client removes, so a 5,000-character
+    paragraph or a long link arrives whole; RFC 5322's hard limit is 998 bytes). A body
+    sent 8-bit to a server without 8BITMIME is made quoted-printable by the transport."""
     lines = [
         f"From: {_address(from_address)}",
         f"To: {_address(to)}",
         f"Subject: {_text(subject)}",
-        f"Date: {formatdate(date.timestamp(), localtime=False)}",
+        f"Date: {format_datetime(date)}",
         f"Message-ID: {message_id}",
-        *(f"{name}: {_text(value)}" for name, value in headers.items() if value),
+        *(f"{name}: {_fold(_text(value))}" for name, value in headers.items() if value),
         "MIME-Version: 1.0",
-        "Content-Type: text/plain; charset=utf-8",
-        "Content-Transfer-Encoding: 8bit",
     ]
     text = body.replace("\r\n", "\n").replace("\r", "\n")
     if not text.endswith("\n"):
         text += "\n"
+    content = text.encode("utf-8")
+    if any(len(line) > 78 for line in text.split("\n")):
+        encoding = "quoted-printable"
+        content = binascii.b2a_qp(content)
+    else:
+        encoding = "7bit" if text.isascii() else "8bit"
+    lines += ["Content-Type: text/plain; charset=utf-8", f"Content-Transfer-Encoding: {encoding}"]
     head = "\r\n".join(lines).encode("ascii")
-    data = head + b"\r\n\r\n" + text.replace("\n", "\r\n").encode("utf-8")
+    data = head + b"\r\n\r\n" + content.replace(b"\n", b"\r\n")
     return Outgoing(_bare(from_address), _bare(to), message_id, data)
 
 
 @functools.lru_cache(maxsize=1024)
 def _address(value: str) -> str:
+    """A name and an address as a header shows them: the name as is when it is plain
+    ASCII, quoted when it holds a special character (a comma, a quote…), RFC 2047 encoded
+    words when it is not ASCII."""
     name, address = parseaddr(value)
-    return formataddr((name, address), charset="utf-8") if name else address
+    if not address:  # not an address parseaddr understands: keep what was given
+        return " ".join(value.split())
+    name = " ".join(name.split())
+    if not name:
+        return address
+    if not name.isascii():
+        return f"{_encoded_words(name)} <{address}>"
+    return formataddr((name, address))
+
+
+def phrase(text: str) -> str:
+    """A display name as a header shows it (a List-Id's description): as is when it is
+    plain ASCII, quoted when it holds a special character, encoded words otherwise."""
+    text = " ".join(text.split())
+    if not text.isascii():
+        return _encoded_words(text)
+    return formataddr((text, "x@x")).rpartition(" <")[0]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -115,6 +150,10 @@ def _text(value: str) -> str:
     value = " ".join(value.splitlines())
     if value.isascii() and len(value) < 900:
         return value
+    return _encoded_words(value)
+
+
+def _encoded_words(value: str) -> str:
     words, chunk = [], b""
     for char in value:
         encoded = char.encode("utf-8")
@@ -128,8 +167,26 @@ def _text(value: str) -> str:
     )
 
 
+def _fold(value: str, width: int = 78) -> str:
+    """A header value folded at its spaces so that each line keeps within `width` where it
+    can (RFC 5322, 2.2.3); an unbreakable word stays whole. Already folded values pass."""
+    if len(value) + 14 <= width or "\r\n" in value:
+        return value
+    lines, line = [], ""
+    for word in value.split(" "):
+        if line and len(line) + 1 + len(word) > width - 14:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\r\n ".join(lines)
+
+
 def _as_quoted_printable(data: bytes) -> bytes:
     head, _, body = data.partition(b"\r\n\r\n")
+    if b"Content-Transfer-Encoding: 8bit" not in head:
+        return data  # already 7-bit: ASCII, or quoted-printable
     head = head.replace(
         b"Content-Transfer-Encoding: 8bit", b"Content-Transfer-Encoding: quoted-printable"
     )

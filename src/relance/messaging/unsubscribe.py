@@ -1,14 +1,24 @@
-"""One-click unsubscribe (RFC 8058): a signed link in every automated e-mail.
+"""Unsubscribing from automated e-mails: a signed link (RFC 8058's one click) and a signed
+mailto: address, in the List-Unsubscribe header of every automated e-mail (follow-ups
+written by the engine, campaigns, renewal requests) — never of a one-to-one message a
+recruiter wrote or an acknowledgement, which a large mailbox provider would take for bulk
+mail because of it.
 
 The link needs no login: its signature is the proof. A mail client's one-click POST
 unsubscribes at once; a person opening the link sees a confirmation page in their
-language, with one button. Unsubscribing stops every thread of the person at once (and
-every outbox row not yet sent is cancelled when a worker reaches it).
+language, with one button. The mailto: address is the sender's own (where the candidate's
+answers arrive, and where Relance reads them): a message whose subject is
+"unsubscribe {token}" unsubscribes its token's person (`asked_by_mail`, called by
+receive.py). Unsubscribing stops every thread of the person at once (and every outbox row
+not yet sent is cancelled when a worker reaches it).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from email.utils import parseaddr
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
@@ -20,6 +30,7 @@ from django.views.decorators.http import require_http_methods
 from relance.engine import Channel
 from relance.followups import services
 from relance.followups.events import Event, EventType
+from relance.messaging.models import OutboxMessage
 from relance.people.models import Candidate
 
 SALT = "relance.unsubscribe"
@@ -67,10 +78,64 @@ def _link(candidate_id: int, organisation_id: int) -> str:
     return f"{settings.RELANCE_BASE_URL}/u/{_token(candidate_id, organisation_id)}/"
 
 
-def headers_for_ids(candidate_id: int, organisation_id: int) -> dict[str, str]:
-    """The headers of RFC 2369 and RFC 8058 that mail clients turn into a button."""
-    link = _link(candidate_id, organisation_id)
-    return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+# The lists an automated e-mail belongs to (List-Id, RFC 2919): one per organisation and
+# kind, named after the organisation.
+LISTS = {"followups": "relances", "campaigns": "campagnes", "renewals": "vivier"}
+
+
+def headers_for_ids(
+    candidate_id: int, organisation_id: int, *, sender: str, kind: str, name: str = ""
+) -> dict[str, str]:
+    """The headers that say "an automated message, and how to stop it": List-Id (RFC 2919)
+    and List-Unsubscribe with its https link and its mailto: address (RFC 2369), with
+    List-Unsubscribe-Post (RFC 8058: mail clients turn it into a one-click button).
+
+    `sender` is the From address (the mailto: goes to it, the List-Id is in its domain),
+    `kind` one of LISTS, `name` the organisation's (the List-Id's description)."""
+    from relance.messaging import compose, transport
+
+    token = _token(candidate_id, organisation_id)
+    link = f"{settings.RELANCE_BASE_URL}/u/{token}/"
+    address = parseaddr(sender)[1] or sender
+    mailto = f"mailto:{address}?subject={quote(f'{SUBJECT} {token}', safe='')}"
+    domain = compose.sending_domain(sender)
+    label = f"{kind}.{organisation_id}.{domain}"
+    described = transport.phrase(f"{name} ({LISTS[kind]})") if name else ""
+    return {
+        "List-Id": f"{described} <{label}>".lstrip(),
+        "List-Unsubscribe": f"<{link}>, <{mailto}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def list_of(row: OutboxMessage) -> str:
+    """The list (LISTS) an outbox row's e-mail belongs to; "" for a one-to-one message:
+    an acknowledgement (the candidate asked for it), or a message a recruiter wrote or
+    edited (`by_hand`: interview feedback, a personal rejection, a step done by hand)."""
+    if row.by_hand or row.reason == "acknowledgement":
+        return ""
+    if row.campaign_id is not None:
+        return "campaigns"
+    if row.reason == "renewal":
+        return "renewals"
+    return "followups"
+
+
+# The subject of the message a mail client sends to the mailto: address.
+SUBJECT = "unsubscribe"
+_ASKED = re.compile(rf"\b{SUBJECT}\s+([\w.\-]+(?::[\w\-]+)+)", re.IGNORECASE | re.ASCII)
+
+
+def asked_by_mail(organisation_id: int, subject: str) -> Candidate | None:
+    """The person an e-mail to our List-Unsubscribe mailto: address unsubscribes: its
+    subject carries their signed token (of this organisation), else None."""
+    found = _ASKED.search(subject[:1000])
+    if found is None:
+        return None
+    candidate = _candidate(found.group(1))
+    if candidate is None or candidate.organisation_id != organisation_id:
+        return None
+    return candidate
 
 
 def _candidate(token: str) -> Candidate | None:

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from relance.engine import Stage, Touch, calendar
 from relance.engine.rules import counted_times, near_duplicate_of, pressure_earliest
 from relance.followups.models import Touchpoint
-from relance.messaging import compose, senders
+from relance.messaging import checks, compose, senders
 from relance.messaging.models import OutboxMessage, Sender
 from relance.messaging.render import Source, TemplateProblem, builtin, render
 from relance.people.models import Application, Candidate, Consent, Organisation
@@ -194,7 +194,7 @@ def schedule(campaign: Campaign, at: datetime, now: datetime) -> Preview:
     except segments.SegmentError as error:
         raise CampaignError(str(error)) from None
     check_texts(campaign)
-    seen = preview(campaign.organisation, definition, campaign.topic, now)
+    seen = preview(campaign.organisation, definition, campaign.topic, max(at, now))
     if seen.total == 0:
         raise CampaignError(_("the segment is empty: nobody to send it to"))
     if seen.recipients == 0:
@@ -277,12 +277,21 @@ def write_batch(campaign_id: int, now: datetime, size: int = BATCH) -> tuple[int
         rows = []
         sender = senders.sender_for(campaign.created_by)
         from_address = senders.from_header(sender, campaign.created_by)
+        # Each person once: the cursor moves with the rows, and a row already written (a
+        # cursor moved back by hand) is not written again. Message-IDs are random: they
+        # cannot say it.
+        written = set(
+            OutboxMessage.objects.filter(
+                campaign=campaign, candidate_id__in=[person.pk for person in people]
+            ).values_list("candidate_id", flat=True)
+        )
         for person in people:
             if person.exclusion:
                 excluded[person.exclusion] = excluded.get(person.exclusion, 0) + 1
                 continue
-            rows.append(_message(campaign, person, now, sender, from_address))
-        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+            if person.pk not in written:
+                rows.append(_message(campaign, person, now, sender, from_address))
+        OutboxMessage.objects.bulk_create(rows)
         finished = len(people) < size
         campaign.excluded = excluded
         campaign.written += len(rows)
@@ -346,6 +355,9 @@ def _message(
     body = rendered.body + FOOTER[language].format(
         company=campaign.organisation.name, preferences=preferences, withdraw=withdraw
     )
+    refused = checks.problem(rendered.subject, rendered.body)  # empty, or a placeholder left
+    if refused is not None:  # never for one person only: the campaign stops (advance)
+        raise TemplateProblem(f"campaign {campaign.pk}", language, refused.reason("en"))
     recruiter = campaign.created_by
     return OutboxMessage(
         organisation_id=campaign.organisation_id,
@@ -354,10 +366,12 @@ def _message(
         campaign=campaign,
         topic=campaign.topic,
         reason="campaign",
-        message_id=compose.message_id(campaign.organisation_id, "c", campaign.pk, person.pk),
+        message_id=compose.message_id(
+            campaign.organisation_id, "c", campaign.pk, person.pk, sender=from_address
+        ),
         sender=sender,
         from_address=from_address,
-        to_address=person.email,
+        to_address=compose.recipient(person),
         to_domain=person.email.rpartition("@")[2].lower(),
         subject=rendered.subject,
         body=body,

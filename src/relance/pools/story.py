@@ -77,13 +77,38 @@ def tell(org: Organisation, now: datetime) -> None:
         at = _working(rejected + timedelta(days=3), 11, person)
         variables = _variables(person, claire, java)
         rendered = compose(org, "rejection.late.email", language, variables)
-        row = services.send_edited(thread.pk, at, rendered.subject, rendered.body, claire)
+        body = _as_written(rendered.body, language)  # the places to fill in, filled in
+        row = services.send_edited(thread.pk, at, rendered.subject, body, claire)
         outbox.deliver(row.pk, history, at)
         if choices is not None:
             consent.record_choices(person, choices["purposes"],
                                    {"job_offers": choices["job_offers"]},
                                    at + timedelta(hours=5))  # fmt: skip
     _campaign(org, claire, now)
+
+
+# What Claire wrote in the places the personal rejection leaves to fill in.
+WRITTEN = {
+    "fr": {
+        "[Les raisons, deux au plus, concrètes.]": "l'équipe cherchait une expérience plus "
+        "longue de Kafka en production, et quelqu'un prêt à encadrer deux développeurs dès "
+        "son arrivée.",
+        "[un conseil concret, tiré de vos entretiens.]": "mettez en avant vos projets Spring "
+        "Boot en production, c'est ce qui a le plus marqué l'équipe.",
+    },
+    "en": {
+        "[The reasons, two at most, concrete.]": "the team needed longer hands-on experience "
+        "of Kafka in production, and someone ready to mentor two developers from day one.",
+        "[one concrete piece of advice, drawn from your interviews.]": "lead with your Spring "
+        "Boot projects in production: they are what the team remembered most.",
+    },
+}
+
+
+def _as_written(body: str, language: str) -> str:
+    for place, text in WRITTEN[language].items():
+        body = body.replace(place, text)
+    return body
 
 
 def _working(moment: datetime, hour: int, person: Candidate, back: bool = False) -> datetime:
