@@ -3,6 +3,7 @@ organisation, in French and English, with a bounded number of queries."""
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
@@ -173,7 +174,7 @@ def test_a_bad_action_is_refused_with_what_was_expected(client_of, world):
     assert client.post(reverse("web:candidates") + "x").status_code == 404
     bad = client.get(reverse("web:candidates") + "?stars=lots")
     assert bad.status_code == 400
-    assert b"stars='lots': expected a whole number" in bad.content
+    assert "stars='lots': expected a whole number" in html.unescape(bad.content.decode())
 
 
 def test_the_candidate_page_shows_the_timeline_and_asks_before_a_second_voice(client_of, world):
@@ -329,6 +330,9 @@ def test_the_deploy_checks_pass_with_production_settings(tmp_path):
         "RELANCE_HTTPS": "true",
         "RELANCE_SECRET_KEY": "x" * 20 + "-production-secret-key-of-fifty-and-more-chars",
         "RELANCE_ALLOWED_HOSTS": "relance.example.com",
+        # Behind its TLS proxy, with candidates' links on the public address (relance.W001/2).
+        "RELANCE_TRUSTED_PROXY": "127.0.0.1",
+        "RELANCE_BASE_URL": "https://relance.example.com",
     }
     done = subprocess.run(
         [sys.executable, "-m", "relance.cli", "manage", "check", "--deploy", "--fail-level", "WARNING"],
@@ -398,5 +402,5 @@ def test_bad_input_on_settings_and_the_candidate_page_changes_nothing(client_of,
     url = reverse("web:candidate_act", args=[world.lea.pk, "reply"])
     response = client.post(url, {"channel": "pigeon"})
     assert response.status_code == 400
-    assert b"channel='pigeon'" in response.content
+    assert "channel='pigeon'" in html.unescape(response.content.decode())
     assert Touchpoint.objects.filter(candidate=world.lea).count() == before

@@ -279,6 +279,18 @@ class Application(models.Model):
     def is_active(self) -> bool:
         return self.stage not in (Stage.REJECTED, Stage.WITHDRAWN, Stage.HIRED)
 
+    def goes_back_to(self, stage: str) -> bool:
+        """Whether moving to `stage` undoes progress: an ended application reopened (or its
+        end changed), or an earlier stage of the process. Worth a confirmation: one click
+        must not move a rejected finalist back to "sourced"."""
+        if stage == self.stage:
+            return False
+        if not self.is_active:
+            return True
+        if stage in (Stage.REJECTED, Stage.WITHDRAWN):
+            return False
+        return Stage(stage).rank < Stage(self.stage).rank
+
 
 class ErasedPerson(models.Model):
     """What survives a person's erasure: keyed digests of their address, phone and

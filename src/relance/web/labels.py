@@ -1,9 +1,23 @@
-"""The words of the domain, as a recruiter reads them, in French and English."""
+"""The words of the domain, as a recruiter reads them, in French and English.
+
+Every code a page shows (a stage, a channel, a situation, a reason, a role, a purpose, a
+campaign state, a touch kind, an outcome…) is turned into words here, and only here:
+templates use the `label`, `situation`, `reason`, `why` and `outcome` filters
+(templatetags/relance.py), views use `label()`. A code this module does not know is shown
+as it is, and tests/test_translations.py fails on a page that shows one.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+
+from relance.engine import reasons
 
 STAGES = {
     "sourced": _("Sourced"),
@@ -92,3 +106,165 @@ EXCLUSIONS = {
     "preference_frequency": _("Heard about this too recently for their rhythm"),
     "pressure_cap": _("At the pressure cap this week"),
 }
+
+ROLES = {"admin": _("Administrator"), "recruiter": _("Recruiter")}
+CAMPAIGN_STATES = {
+    "draft": pgettext_lazy("campaign", "Draft"),
+    "scheduled": pgettext_lazy("campaign", "Scheduled"),
+    "sending": pgettext_lazy("campaign", "Sending"),
+    "done": pgettext_lazy("campaign", "Done"),
+    "cancelled": pgettext_lazy("campaign", "Cancelled"),
+}
+BOUNCES = {
+    "hard": _("permanent failure"),
+    "soft": _("temporary failure"),
+    "policy": _("refused by their server's policy"),
+}
+TRIGGERS = {
+    "work_anniversary": _("work anniversary"),
+    "new_job": _("new job"),
+    "post": _("a post of theirs"),
+}
+METHODS = {"form": _("on the form"), "link": _("by the e-mail link"), "call": _("on a call")}
+
+TABLES: dict[str, dict[Any, Any]] = {
+    "stage": STAGES,
+    "source": SOURCES,
+    "channel": CHANNELS,
+    "purpose": PURPOSES,
+    "outcome": CALL_OUTCOMES,
+    "touch": TOUCH_KINDS,
+    "topic": TOPICS,
+    "frequency": FREQUENCIES,
+    "role": ROLES,
+    "campaign": CAMPAIGN_STATES,
+    "bounce": BOUNCES,
+    "trigger": TRIGGERS,
+    "method": METHODS,
+    "exclusion": EXCLUSIONS,
+    "skip": SKIP_REASONS,
+}
+
+# What a touchpoint's `outcome` holds, by kind (engine TouchKind): its table.
+OUTCOME_OF_TOUCH = {
+    "call": "outcome",
+    "stage_change": "stage",
+    "bounce": "bounce",
+    "consent_given": "purpose",
+    "consent_withdrawn": "purpose",
+    "trigger": "trigger",
+}
+
+
+def reader_language() -> str:
+    """`fr` or `en`: the language the page is shown in."""
+    return "fr" if (get_language() or "fr").startswith("fr") else "en"
+
+
+def label(table: str, code: Any) -> Any:
+    """The words for `code` in one of the TABLES, in the reader's language."""
+    if code in ("", None):
+        return ""
+    return TABLES[table].get(code, code)
+
+
+def touch_outcome(kind: str, outcome: str) -> Any:
+    """A touchpoint's outcome (a call's result, the new stage, a consent's purpose…)."""
+    table = OUTCOME_OF_TOUCH.get(kind)
+    return label(table, outcome) if table else outcome
+
+
+def situation(code: str) -> str:
+    return reasons.situation_label(code, reader_language()) if code else ""
+
+
+def action(situation_code: str, step: int | None, channel: str | None) -> str:
+    return reasons.action_label(situation_code, step, channel or None, reader_language())
+
+
+def reason(code: str, params: dict[str, Any] | None = None) -> str:
+    """The sentence of a reason code, its values in words: a channel or a stage by its
+    name (never `phone` or `interview`), a moment in the recruiter's time zone."""
+    if not code:
+        return ""
+    language = reader_language()
+    return reasons.sentence(code, language, reason_values(params or {}, language))
+
+
+def reason_values(params: dict[str, Any], language: str) -> dict[str, Any]:
+    zone = timezone.get_current_timezone()
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if key == "channel" and isinstance(value, str):
+            out[key] = reasons.channel_label(value, language)
+        elif key == "stage" and isinstance(value, str):
+            out[key] = label("stage", value)
+        elif key.endswith("_at") and isinstance(value, str):
+            try:
+                out[key] = datetime.fromisoformat(value).astimezone(zone).isoformat()
+            except ValueError:
+                out[key] = value
+        else:
+            out[key] = value
+    return out
+
+
+def moment(value: datetime | None, their_zone: str | None = None) -> str:
+    """A moment as the recruiter reads it: in their time zone (the organisation's, set per
+    request by web/middleware.py), and, when the candidate's clock says another time, that
+    time too, labelled: 'mercredi 4 mars à 14:00 (08:00 pour le candidat, New York)'.
+
+    The candidate's zone is `their_zone`, or the zone the value carries (an agenda row's
+    times are in the candidate's zone); a value in UTC from the database carries none."""
+    if value is None:
+        return ""
+    language = reader_language()
+    zone = timezone.get_current_timezone()
+    mine = value.astimezone(zone)
+    text = reasons.format_moment(mine, language)
+    theirs_zone = _zone(their_zone) if their_zone else value.tzinfo
+    if not isinstance(theirs_zone, ZoneInfo) or theirs_zone.key == getattr(zone, "key", ""):
+        return text
+    theirs = value.astimezone(theirs_zone)
+    if theirs.utcoffset() == mine.utcoffset():
+        return text
+    clock = (
+        f"{theirs:%H:%M}"
+        if theirs.date() == mine.date()
+        else reasons.format_moment(theirs, language)
+    )
+    where = {"time": clock, "place": place(theirs_zone.key)}
+    return f"{text} " + gettext("(%(time)s for them, %(place)s)") % where
+
+
+def place(zone: str) -> str:
+    """'America/New_York' -> 'New York': where a time zone's clock is."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return None
+
+
+# Templates whose name is not situation.step.channel (messaging/builtin/*.yaml).
+TEMPLATE_NAMES = {
+    "application.ack.email": _("Acknowledgement of an application · e-mail"),
+    "rejection.early.email": _("Rejection before an interview · e-mail"),
+    "rejection.late.email": _("Rejection after an interview · e-mail"),
+    "rejection.late.phone": _("Rejection after an interview · call"),
+    "campaign.job_offer": _("Campaign: a job offer · e-mail"),
+    "pool.renewal.email": _("Talent pool: asking to renew the consent · e-mail"),
+}
+
+
+def template_name(name: str) -> Any:
+    """What a template is for: 'Premier message · relance 1 · e-mail'."""
+    if name in TEMPLATE_NAMES:
+        return TEMPLATE_NAMES[name]
+    parts = name.split(".")
+    if len(parts) == 3 and parts[1].isdigit():
+        return action(parts[0], int(parts[1]), parts[2])
+    return name

@@ -1,4 +1,5 @@
-"""Filters that turn the domain's codes into what a recruiter reads, in their language."""
+"""Filters that turn the domain's codes into what a recruiter reads, in their language.
+The words themselves are in web/labels.py, the one place every label comes from."""
 
 from __future__ import annotations
 
@@ -6,62 +7,67 @@ from datetime import datetime
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language
+from django.utils.translation import ngettext
 
-from relance.engine import reasons
 from relance.web import labels
 
 register = template.Library()
 
-_TABLES = {
-    "stage": labels.STAGES,
-    "source": labels.SOURCES,
-    "channel": labels.CHANNELS,
-    "purpose": labels.PURPOSES,
-    "outcome": labels.CALL_OUTCOMES,
-    "touch": labels.TOUCH_KINDS,
-    "topic": labels.TOPICS,
-    "frequency": labels.FREQUENCIES,
-}
-
-
-def reader_language() -> str:
-    """`fr` or `en`: the language the page is shown in."""
-    return "fr" if (get_language() or "fr").startswith("fr") else "en"
-
 
 @register.filter
 def label(code: str, table: str) -> Any:
-    return _TABLES[table].get(code, code) if code else ""
+    """`{{ stage|label:"stage" }}`: the words for a code of one of labels.TABLES."""
+    return labels.label(table, code)
+
+
+@register.filter
+def outcome(touch: Any) -> Any:
+    """A touchpoint's outcome in words, whatever its kind (a call's result, a stage…)."""
+    return labels.touch_outcome(touch.kind, touch.outcome)
 
 
 @register.filter
 def why(item: Any) -> str:
     """An agenda row's reason: what it is for, or the rule that still holds it back."""
-    return str(item.why(reader_language()))
+    code = item.delay if item.waiting and item.delay else item.reason
+    return labels.reason(code, item.params)
 
 
 @register.filter
 def reason(code: str, params: dict[str, Any] | None = None) -> str:
-    return reasons.sentence(code, reader_language(), params or {}) if code else ""
+    return labels.reason(code, params)
 
 
 @register.filter
 def situation(code: str) -> str:
-    return reasons.situation_label(code, reader_language()) if code else ""
+    return labels.situation(code)
 
 
 @register.simple_tag
 def action(situation_code: str, step: int | None, channel: str | None) -> str:
-    return reasons.action_label(situation_code, step, channel or None, reader_language())
+    return labels.action(situation_code, step, channel)
 
 
 @register.filter
-def moment(value: datetime | None) -> str:
-    """A date and time in the reader's language, in the time the value carries."""
-    return reasons.format_moment(value, reader_language()) if value else ""
+def moment(value: datetime | None, their_zone: str | None = None) -> str:
+    """`{{ when|moment }}` or `{{ when|moment:candidate.timezone }}`: in the recruiter's
+    time zone, with the candidate's own time beside it when their clock differs."""
+    return labels.moment(value, their_zone)
 
 
 @register.filter
 def stars(count: int) -> str:
     return "★" * int(count or 0) + "☆" * (3 - int(count or 0))
+
+
+@register.filter
+def stars_text(count: int) -> str:
+    """What the stars say, for those who do not see them: '2 of 3 stars'."""
+    n = int(count or 0)
+    return ngettext("%(n)s of 3 stars", "%(n)s of 3 stars", n) % {"n": n}
+
+
+@register.filter
+def template_name(name: str) -> Any:
+    """A message template's name in words: 'First message · follow-up 1 · e-mail'."""
+    return labels.template_name(name)

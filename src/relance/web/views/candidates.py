@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from relance.people.models import (
     Recruiter,
 )
 from relance.pools.models import Pool, PoolMember, Preference
-from relance.web import addresses, labels, scope
+from relance.web import addresses, errors, labels, scope
 
 PAGE = 50
 # The most candidate ids one page view reads (about 25 ms on SQLite at a million).
@@ -52,7 +52,7 @@ def candidates(request: HttpRequest) -> HttpResponse:
     org = scope.organisation(request)
     filters = Filters.read(request.GET)
     if filters.problem:
-        return HttpResponseBadRequest(filters.problem)
+        return errors.bad_request(request, filters.problem)
     after = request.GET.get("after", "")
     top = int(after) if after.isdigit() else newest_id(org) + 1
     bottom = max(0, top - WINDOW)
@@ -111,16 +111,16 @@ class Filters:
         for name in ("stars", "owner"):
             raw = get.get(name, "")
             if raw and not raw.isdigit():
-                f.problem = f"{name}={raw!r}: expected a whole number"
+                f.problem = errors.whole_number(name, raw)
             setattr(f, name, int(raw) if raw.isdigit() else 0)
-        if f.stage and f.stage not in labels.STAGES:
-            f.problem = f"stage={f.stage!r}: expected one of {', '.join(labels.STAGES)}"
-        if f.source and f.source not in labels.SOURCES:
-            f.problem = f"source={f.source!r}: expected one of {', '.join(labels.SOURCES)}"
-        if f.consent and f.consent not in labels.PURPOSES:
-            f.problem = f"consent={f.consent!r}: expected one of {', '.join(labels.PURPOSES)}"
-        if f.contact and f.contact not in CONTACT_FILTERS:
-            f.problem = f"contact={f.contact!r}: expected one of {', '.join(CONTACT_FILTERS)}"
+        for name, value, known in (
+            ("stage", f.stage, labels.STAGES),
+            ("source", f.source, labels.SOURCES),
+            ("consent", f.consent, labels.PURPOSES),
+            ("contact", f.contact, CONTACT_FILTERS),
+        ):
+            if value and value not in known:
+                f.problem = errors.one_of(name, value, known)
         return f
 
     def apply(self, rows: QuerySet[Candidate], now: Any) -> QuerySet[Candidate]:
@@ -195,6 +195,8 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-stage_changed_at")
     )
     consents = list(Consent.objects.filter(candidate=person).order_by("-given_at"))
+    open_jobs = list(Job.objects.of(org).filter(status=Job.Status.OPEN).order_by("title")[:200])
+    applied = {a.job_id for a in applications}
     others = {t.recruiter_id for t in threads if t.status == Thread.Status.OPEN} - {
         request.user.pk,
         None,
@@ -208,8 +210,12 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": timeline,
             "applications": applications,
             "consents": consents,
-            "jobs": Job.objects.of(org).filter(status=Job.Status.OPEN).order_by("title")[:200],
+            "jobs": open_jobs,
+            # The stage form: their applications first (a closed job's too), then the other
+            # open jobs. Nothing chosen in advance: the recruiter names the job.
+            "other_jobs": [j for j in open_jobs if j.pk not in applied],
             "stages": labels.STAGES,
+            "stage_asked": _stage_asked(request, applications),
             "startable": STARTABLE,
             "channels": labels.CHANNELS,
             "outcomes": labels.CALL_OUTCOMES,
@@ -223,6 +229,15 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _stage_asked(request: HttpRequest, applications: list[Application]) -> dict[str, Any]:
+    """A stage change that goes back, sent back to be confirmed (`?stage_job&stage_to`)."""
+    job, stage = request.GET.get("stage_job", ""), request.GET.get("stage_to", "")
+    found = next((a for a in applications if str(a.job_id) == job), None)
+    if found is None or stage not in labels.STAGES or not found.goes_back_to(stage):
+        return {}
+    return {"application": found, "stage": stage}
+
+
 # What a recruiter can start from the candidate page, and the event that starts it.
 STARTABLE = {
     Situation.FIRST_MESSAGE.value: (Channel.EMAIL, Channel.LINKEDIN, Channel.SMS),
@@ -230,6 +245,9 @@ STARTABLE = {
     Situation.CV_DATABASE.value: (Channel.PHONE,),
     Situation.KEEP_IN_TOUCH.value: (Channel.EMAIL, Channel.LINKEDIN, Channel.SMS),
 }
+
+
+CANDIDATE_ACTIONS = ("start", "stage", "note", "call", "reply", "do_not_contact")
 
 
 @require_POST
@@ -243,7 +261,7 @@ def candidate_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     job = None
     if post.get("job"):
         if not post["job"].isdigit():
-            return HttpResponseBadRequest(f"job={post['job']!r}: expected a job id")
+            return errors.bad_request(request, errors.whole_number("job", post["job"]))
         job = scope.job(request, int(post["job"]))
     event = Event(type=EventType.NOTE, at=now, candidate=person, recruiter=user, job=job)
     if action == "start":
@@ -251,9 +269,9 @@ def candidate_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         channels = STARTABLE.get(situation)
         channel = post.get("channel", "")
         if channels is None or channel not in channels:
-            return HttpResponseBadRequest(
-                f"situation={situation!r}, channel={channel!r}: expected one of "
-                + "; ".join(f"{s}: {', '.join(c)}" for s, c in STARTABLE.items())
+            known = [f"{s} ({', '.join(c)})" for s, c in STARTABLE.items()]
+            return errors.bad_request(
+                request, errors.one_of("situation, channel", f"{situation}, {channel}", known)
             )
         event.situation = Situation(situation)
         event.channel = Channel(channel)
@@ -267,8 +285,18 @@ def candidate_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         done = _("Follow-up started.")
     elif action == "stage":
         stage = post.get("stage", "")
-        if stage not in labels.STAGES or job is None:
-            return HttpResponseBadRequest("a stage change needs a job and a known stage")
+        if stage and stage not in labels.STAGES:
+            return errors.bad_request(request, errors.one_of("stage", stage, labels.STAGES))
+        if job is None or not stage:
+            messages.error(request, _("Not done: choose the job, then its new stage."))
+            return redirect(reverse("web:candidate", args=[person.pk]) + "#stage")
+        current = Application.objects.filter(candidate=person, job=job).first()
+        if current is not None and current.stage == stage:
+            messages.info(request, _("Nothing changed: the application is at this stage already."))
+            return redirect(reverse("web:candidate", args=[person.pk]) + "#stage")
+        if current is not None and current.goes_back_to(stage) and post.get("confirmed") != "1":
+            asked = f"?stage_job={job.pk}&stage_to={stage}#stage"
+            return redirect(reverse("web:candidate", args=[person.pk]) + asked)
         event.type, event.outcome = EventType.STAGE_CHANGED, Stage(stage)
         done = _("Stage changed.")
     elif action == "note":
@@ -280,8 +308,8 @@ def candidate_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     elif action == "call":
         outcome = post.get("outcome", "")
         if outcome not in labels.CALL_OUTCOMES:
-            return HttpResponseBadRequest(
-                f"outcome={outcome!r}: expected one of {', '.join(labels.CALL_OUTCOMES)}"
+            return errors.bad_request(
+                request, errors.one_of("outcome", outcome, labels.CALL_OUTCOMES)
             )
         event.type, event.outcome = EventType.CALL, outcome
         event.direction = "in" if post.get("direction") == "in" else "out"
@@ -289,19 +317,18 @@ def candidate_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     elif action == "reply":
         channel = post.get("channel") or "email"
         if channel not in labels.CHANNELS:
-            return HttpResponseBadRequest(
-                f"channel={channel!r}: expected one of {', '.join(labels.CHANNELS)}"
-            )
+            return errors.bad_request(request, errors.one_of("channel", channel, labels.CHANNELS))
         event.type, event.channel = EventType.REPLY_RECEIVED, Channel(channel)
         event.body = post.get("body", "").strip()[:5000]
         done = _("Answer logged: every follow-up chasing an answer stops.")
     elif action == "do_not_contact":
         if post.get("sure") != "1":
-            return HttpResponseBadRequest("confirm with sure=1")
+            messages.error(request, _("Not done: tick the box to confirm."))
+            return redirect("web:candidate", pk=person.pk)
         event.type = EventType.DO_NOT_CONTACT
         done = _("Marked “do not contact”: every follow-up stops, for every recruiter.")
     else:
-        return HttpResponseBadRequest(f"unknown action {action!r}")
+        return errors.bad_request(request, errors.one_of("action", action, CANDIDATE_ACTIONS))
     try:
         record_event(event, now)
     except OneVoiceConflict as conflict:

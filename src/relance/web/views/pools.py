@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,8 @@ from relance.people.models import Candidate, Consent, Job
 from relance.pools import campaigns, consent, segments
 from relance.pools.models import Campaign, Pool, Segment, TagRule
 from relance.pools.pools import add_members, apply_rules_everywhere, silver_medalists
-from relance.web import labels, scope
+from relance.web import errors, labels, scope
+from relance.web.views.templates import describe
 
 EXAMPLE = {
     "all": [
@@ -54,7 +56,7 @@ def pools(request: HttpRequest) -> HttpResponse:
             "segments": Segment.objects.of(org).order_by("name"),
             "rules": TagRule.objects.of(org).order_by("tag"),
             "example": json.dumps(EXAMPLE, indent=2),
-            "stages": [s.value for s in Stage],
+            "stages": labels.STAGES,
             "counted": counted,
         },
     )
@@ -112,7 +114,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     form: dict[str, Any] = {"name": "", "topic": "job_offers", "segment": "", "job": "",
                             "at": "", **campaigns.default_texts()}  # fmt: skip
-    preview = None
+    preview, preview_at = None, None
     error = ""
     if request.method == "POST":
         form.update({k: request.POST.get(k, form.get(k, "")) for k in form})
@@ -121,16 +123,21 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
             error = campaign
         else:
             try:
+                at = _moment(form["at"], org.timezone, now) or now
                 if request.POST.get("action") == "schedule":
-                    at = _moment(form["at"], org.timezone) or now
                     with transaction.atomic():  # refused: no campaign row is left behind
                         campaign.save()
                         campaigns.schedule(campaign, at, now)
                     messages.success(request, _("Campaign scheduled."))
                     return redirect("web:campaign", pk=campaign.pk)
                 campaigns.check_texts(campaign)
-                preview = campaigns.preview(org, campaign.definition, campaign.topic, now)
-            except (campaigns.CampaignError, TemplateProblem, segments.SegmentError) as problem:
+                # Who receives it and who does not, and why, as of the moment it leaves:
+                # consents, rhythms and the pressure cap are counted then, not now.
+                preview = campaigns.preview(org, campaign.definition, campaign.topic, at)
+                preview_at = at if at > now else None
+            except TemplateProblem as problem:
+                error = describe(problem)
+            except (campaigns.CampaignError, segments.SegmentError) as problem:
                 error = str(problem)
     return render(
         request,
@@ -141,8 +148,12 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
             "segments": Segment.objects.of(org).order_by("name"),
             "jobs": Job.objects.of(org).filter(status="open").order_by("title"),
             "preview": preview,
+            "preview_at": preview_at,
             "exclusions": labels.EXCLUSIONS,
             "error": error,
+            "earliest": dj_timezone.localtime(now, ZoneInfo(org.timezone)).strftime(
+                "%Y-%m-%dT%H:%M"
+            ),
         },
         status=400 if error else 200,
     )
@@ -171,12 +182,11 @@ def _campaign_from(
     )  # fmt: skip
 
 
-def _moment(raw: str, zone: str) -> datetime | None:
-    """A datetime-local value, read in the organisation's time zone (None when empty)."""
+def _moment(raw: str, zone: str, now: datetime) -> datetime | None:
+    """A datetime-local value, read in the organisation's time zone (None when empty).
+    A moment already past is refused: it used to mean "now" without saying so."""
     if not raw:
         return None
-    from zoneinfo import ZoneInfo
-
     try:
         local = datetime.fromisoformat(raw)
     except ValueError:
@@ -184,7 +194,14 @@ def _moment(raw: str, zone: str) -> datetime | None:
             _("Send at: %(value)s is not a date and time (expected e.g. 2026-12-01T09:30).")
             % {"value": raw}
         ) from None
-    return dj_timezone.make_aware(local, ZoneInfo(zone)) if local.tzinfo is None else local
+    at = dj_timezone.make_aware(local, ZoneInfo(zone)) if local.tzinfo is None else local
+    if at < now.replace(second=0, microsecond=0):
+        raise campaigns.CampaignError(
+            _("Send at: %(value)s is already past (it is %(now)s). Choose a later moment, "
+              "or leave it empty to send now.")
+            % {"value": labels.moment(at), "now": labels.moment(now)}
+        )  # fmt: skip
+    return at
 
 
 @require_GET
@@ -192,9 +209,12 @@ def _moment(raw: str, zone: str) -> datetime | None:
 def campaign(request: HttpRequest, pk: int) -> HttpResponse:
     org = scope.organisation(request)
     row = get_object_or_404(Campaign.objects.of(org).select_related("segment", "job"), pk=pk)
-    preview = None
+    preview, preview_at, now = None, None, clock.now()
     if row.status in (Campaign.Status.SCHEDULED, Campaign.Status.DRAFT):
-        preview = campaigns.preview(org, row.definition, row.topic, clock.now())
+        # As of when it leaves: who it will reach then.
+        at = max(row.scheduled_at or now, now)
+        preview = campaigns.preview(org, row.definition, row.topic, at)
+        preview_at = at if at > now else None
     excluded = preview.excluded if preview else row.excluded
     return render(
         request,
@@ -204,6 +224,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             "figures": campaigns.figures(row),
             "excluded": [(labels.EXCLUSIONS.get(k, k), n) for k, n in excluded.items()],
             "preview": preview,
+            "preview_at": preview_at,
             "exclusions": labels.EXCLUSIONS,
             "topics": labels.TOPICS,
         },
@@ -282,9 +303,7 @@ def consent_on_a_call(request: HttpRequest, pk: int) -> HttpResponse:
     person = scope.candidate(request, pk)
     purpose = request.POST.get("purpose", "")
     if purpose not in consent.WORDING:
-        return HttpResponseBadRequest(
-            f"purpose={purpose!r}: expected one of {', '.join(consent.WORDING)}"
-        )
+        return errors.bad_request(request, errors.one_of("purpose", purpose, consent.WORDING))
     now = clock.now()
     consent.record_choices(person, consent.active(person) | {purpose}, {}, now,
                            method=Consent.Method.CALL, recorded_by=scope.me(request))  # fmt: skip

@@ -3,6 +3,7 @@ preview on a real candidate, and checks shown before saving."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -18,10 +19,10 @@ from relance.messaging.models import Template
 from relance.messaging.render import LANGUAGES, Source, TemplateProblem, builtin
 from relance.messaging.render import render as render_template
 from relance.people.models import Candidate, Organisation
-from relance.web import scope
+from relance.web import labels, scope
 
 PROBLEMS = {
-    "syntax": gettext_noop("Syntax error: %(detail)s"),
+    "syntax": gettext_noop("Syntax error on line %(line)s: %(detail)s"),
     "unknown_variable": gettext_noop("Unknown variable: %(detail)s. It would fail when sending."),
     "missing_value": gettext_noop("A value is missing: %(detail)s"),
     "repeats_previous": gettext_noop(
@@ -32,7 +33,92 @@ PROBLEMS = {
         "This follow-up does not refer to the previous message "
         "({{ previous.date }}, {{ previous.subject }}…)."
     ),
+    "empty": gettext_noop("The text is empty: a message needs one."),
+    "no_subject": gettext_noop("An e-mail needs a subject."),
+    "subject_not_sent": gettext_noop(
+        "A message sent by %(detail)s has no subject: leave the subject empty."
+    ),
+    "cannot_render": gettext_noop("It cannot be written out: %(detail)s"),
 }
+CHANNELS = ("email", "sms", "linkedin", "phone")
+
+# What Jinja says about a template, said in the reader's language (its own words are
+# English): the common mistakes of someone editing a message, each with its pattern.
+_TOKENS = {"end of print statement": "}}", "end of statement block": "%}",
+           "end of template": "…"}  # fmt: skip
+_JINJA = [
+    (re.compile(r"unexpected end of template, expected '(?P<a>[^']+)'", re.I),
+     gettext_noop("the text ends before “%(a)s”")),
+    (re.compile(r"Unexpected end of template\. Jinja was looking for the following tags: "
+                r"(?P<tags>'.+?')\. The innermost block that needs to be closed is '(?P<b>[^']+)'"),
+     gettext_noop("“%(b)s” is never closed (“{%% %(a)s %%}” is missing)")),
+    (re.compile(r"Encountered unknown tag '(?P<a>(?:end\w*|else|elif))'"),
+     gettext_noop("“{%% %(a)s %%}” closes nothing")),
+    (re.compile(r"Encountered unknown tag '(?P<a>[^']+)'"),
+     gettext_noop("unknown tag “%(a)s”")),
+    (re.compile(r"expected token '(?P<a>[^']+)', got '(?P<b>[^']+)'"),
+     gettext_noop("“%(a)s” expected, “%(b)s” found")),
+    (re.compile(r"Expected an expression, got '(?P<a>[^']+)'"),
+     gettext_noop("a variable is expected before “%(a)s”")),
+    (re.compile(r"unexpected char (?P<a>.+?) at \d+"),
+     gettext_noop("unexpected character %(a)s")),
+    (re.compile(r"unexpected '(?P<a>[^']+)'"),
+     gettext_noop("unexpected “%(a)s”")),
+    (re.compile(r"No filter named '(?P<a>[^']+)'"),
+     gettext_noop("unknown filter “%(a)s”")),
+    (re.compile(r"'None' has no attribute '(?P<a>[^']+)'"),
+     gettext_noop("“%(a)s” of something that is not there for this candidate (use {%% if %%})")),
+    (re.compile(r"has no attribute '(?P<a>[^']+)'"),
+     gettext_noop("“%(a)s” does not exist")),
+    (re.compile(r"'(?P<a>[^']+)' is undefined"),
+     gettext_noop("“%(a)s” has no value here")),
+]  # fmt: skip
+
+
+def explain(code: str, detail: str) -> str:
+    """A check's problem in the reader's language, Jinja's own words translated."""
+    line = ""
+    found_line = re.match(r"line (\d+): (.*)", detail, re.S)
+    if found_line:
+        line, detail = found_line.group(1), found_line.group(2)
+    for pattern, text in _JINJA:
+        found = pattern.search(detail)
+        if found:
+            values = {k: _TOKENS.get(v, v) for k, v in found.groupdict().items()}
+            if "tags" in values:  # 'elif' or 'else' or 'endif': the one that closes
+                tags = re.findall(r"'(\w+)'", values.pop("tags"))
+                values["a"] = next((t for t in tags if t.startswith("end")), tags[0])
+            detail = _(text) % values
+            break
+    else:
+        detail = detail.removeprefix("missing value: ")
+    return _(PROBLEMS[code]) % {"detail": detail, "line": line or "?"}
+
+
+def describe(error: TemplateProblem) -> str:
+    """A template that cannot be rendered (on Today, in a campaign), in the reader's words."""
+    problem = error.problem
+    if re.match(r"line \d+: ", problem):
+        text = explain("syntax", problem)
+    elif problem.startswith("unknown variable(s): "):
+        text = explain("unknown_variable", problem.removeprefix("unknown variable(s): "))
+    elif problem.startswith("missing value: "):
+        text = explain("missing_value", problem)
+    elif problem == "no such template":
+        text = _("there is no such template")
+    else:
+        text = explain("cannot_render", problem)
+    return _("Template %(name)s (%(language)s): %(problem)s") % {
+        "name": error.name,
+        "language": error.language.upper(),
+        "problem": text,
+    }
+
+
+def channel_of(name: str) -> str:
+    """The channel a template is written for: the last part of its name (e-mail else)."""
+    last = name.rsplit(".", 1)[-1]
+    return last if last in CHANNELS else "email"
 
 
 @require_GET
@@ -86,6 +172,20 @@ def _variables(org: Organisation, person: Candidate | None, me: Any, name: str) 
     )  # fmt: skip
 
 
+def _shape(source: Source) -> list[checks.Problem]:
+    """What a message of its channel must be before anything else: a text, and a subject
+    for an e-mail only (an SMS, a LinkedIn message or a call script has none)."""
+    problems = []
+    if not source.body.strip():
+        problems.append(checks.Problem("empty", True))
+    channel = channel_of(source.name)
+    if channel == "email" and not source.subject.strip():
+        problems.append(checks.Problem("no_subject", True))
+    if channel != "email" and source.subject.strip():
+        problems.append(checks.Problem("subject_not_sent", True, str(labels.CHANNELS[channel])))
+    return problems
+
+
 def _checked(request: HttpRequest, name: str, language: str) -> dict[str, Any]:
     org = scope.organisation(request)
     current, before = _sources(org, name, language)
@@ -95,17 +195,21 @@ def _checked(request: HttpRequest, name: str, language: str) -> dict[str, Any]:
         )
     person = _sample(request, org, language)
     variables = _variables(org, person, scope.me(request), name)
-    problems = checks.check(current, before, variables)
-    preview = None
-    if not any(p.blocking for p in problems):
-        preview = render_template(current, variables)
+    problems = [(p.blocking, explain(p.code, p.detail)) for p in _shape(current)]
+    try:
+        problems += [(p.blocking, explain(p.code, p.detail))
+                     for p in checks.check(current, before, variables)]  # fmt: skip
+    except (ArithmeticError, TypeError, ValueError) as error:  # {{ 1/0 }}, {{ a + 1 }}
+        problems.append((True, explain("cannot_render", str(error))))
+    blocking = any(b for b, _text in problems)
+    preview = None if blocking else render_template(current, variables)
     return {
         "name": name,
         "language": language,
         "source": current,
         "preview": preview,
-        "problems": [(p.blocking, _(PROBLEMS[p.code]) % {"detail": p.detail}) for p in problems],
-        "blocking": any(p.blocking for p in problems),
+        "problems": problems,
+        "blocking": blocking,
         "sample": person,
         "own": Template.objects.of(org).filter(name=name, language=language).exists(),
     }

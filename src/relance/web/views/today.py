@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -28,13 +28,15 @@ from relance.messaging.compose import TemplateProblem
 from relance.messaging.models import Alert, OutboxMessage
 from relance.messaging.senders import alert_text
 from relance.people.models import Organisation, Recruiter
-from relance.web import addresses, labels, scope
-from relance.web.templatetags.relance import reader_language
+from relance.web import addresses, errors, labels, scope
+from relance.web.labels import reader_language
+from relance.web.views.templates import describe
 from relance.worker import wake_local
 
 # The most urgent rows first; "show more" asks for up to MORE. Each row costs template
 # work, and a morning rarely starts with more than 50 things to do.
 LIMIT, MORE = 50, 200
+ACTIONS = ("send", "send_edited", "done", "call", "snooze", "skip")
 
 
 def prefixes() -> dict[str, Any]:
@@ -143,7 +145,7 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             rendered = prepared_message(thread, clock.now())
         except TemplateProblem as error:
-            problem = str(error)
+            problem = describe(error)
     return render(
         request,
         "web/partials/message.html",
@@ -173,17 +175,21 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             wake_local()
             done = _("Queued: the e-mail leaves with the next worker cycle.")
         elif action == "send_edited":
+            subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
+            if not subject.strip() or not body.strip():
+                return errors.bad_request(request, _("An e-mail needs a subject and a text."))
             try:
-                send_edited(thread.pk, now, request.POST.get("subject", ""),
-                            request.POST.get("body", ""), user)  # fmt: skip
+                send_edited(thread.pk, now, subject, body, user)
             except ValueError as problem:
-                return HttpResponseBadRequest(str(problem))
+                return errors.bad_request(request, str(problem))
             wake_local()
             done = _("Queued as you wrote it: it leaves with the next worker cycle.")
         elif action in ("done", "call"):
             outcome = request.POST.get("outcome", CallOutcome.NO_ANSWER)
             if action == "call" and outcome not in labels.CALL_OUTCOMES:
-                return HttpResponseBadRequest(f"unknown call outcome {outcome!r}")
+                return errors.bad_request(
+                    request, errors.one_of("outcome", outcome, labels.CALL_OUTCOMES)
+                )
             complete_task(thread.pk, now, outcome=outcome, recruiter=user)
             done = (
                 _("Call logged: %(outcome)s.") % {"outcome": labels.CALL_OUTCOMES[outcome]}
@@ -194,18 +200,18 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             raw = request.POST.get("days", "1")
             days = int(raw) if raw.isdigit() else 0
             if days not in labels.SNOOZES:
-                return HttpResponseBadRequest(f"days={raw!r}: expected 1, 3 or 7")
+                return errors.bad_request(request, errors.one_of("days", raw, ["1", "3", "7"]))
             snooze(thread.pk, now, now + timedelta(days=days))
             done = _("Put off: %(when)s.") % {"when": labels.SNOOZES[days]}
         elif action == "skip":
             code = request.POST.get("why", "")
             text = request.POST.get("note", "").strip()
             if code not in labels.SKIP_REASONS:
-                return HttpResponseBadRequest(f"unknown reason {code!r}")
+                return errors.bad_request(request, errors.one_of("why", code, labels.SKIP_REASONS))
             skip(thread.pk, now, text or str(labels.SKIP_REASONS[code]), user)
             done = _("Skipped: this follow-up is over.")
         else:
-            return HttpResponseBadRequest(f"unknown action {action!r}")
+            return errors.bad_request(request, errors.one_of("action", action, ACTIONS))
     except NotDue:
         # Not due any more (a rule holds it back, the thread ended): say why, as stored.
         fresh = scope.thread(request, pk)
