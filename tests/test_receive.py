@@ -40,7 +40,8 @@ def test_a_reply_to_our_follow_up_stops_the_thread(org, lea):
     assert [e.reason for e in received.effects if e.kind == "stop"] == ["replied"]
     assert not Thread.objects.filter(candidate=lea, status="open").exists()
     kept = InboundMessage.objects.get()
-    assert (kept.candidate, kept.outcome, kept.key) == (lea, "recorded", "<r1@example.org>")
+    assert (kept.candidate, kept.outcome, kept.message_id) == (lea, "recorded", "<r1@example.org>")
+    assert kept.key.startswith("sha256:")
     assert bytes(kept.raw) == raw
     # The same message again (a worker restarting, the mail server retrying): nothing more.
     assert receive(org, raw, T0 + timedelta(days=3, minutes=1)).outcome == "duplicate"
@@ -137,5 +138,64 @@ def test_a_message_that_cannot_be_recorded_is_kept_with_the_error_and_nothing_ha
     assert received.outcome == "failed"
     assert "Mars/Olympus" in received.error
     kept = InboundMessage.objects.get()
-    assert (kept.outcome, kept.key) == ("failed", "<z@example.org>")
+    assert (kept.outcome, kept.message_id) == ("failed", "<z@example.org>")
     assert Touchpoint.objects.count() == before
+
+
+def test_two_different_messages_sharing_a_message_id_are_both_kept(org, lea):
+    """Broken or hostile senders reuse a Message-ID: the second message is another one."""
+    first = email(
+        "From: lea@example.org\nSubject: Absence\nAuto-Submitted: auto-replied\nMessage-ID: <same@example.org>",
+        "Absente.",
+    )
+    second = email(
+        "From: lea@example.org\nSubject: Re: suite\nMessage-ID: <same@example.org>",
+        "Oui, appelez-moi.",
+    )
+    assert receive(org, first, T0 + timedelta(days=3)).kind == "auto_reply"
+    received = receive(org, second, T0 + timedelta(days=3, minutes=5))
+    assert (received.outcome, received.kind) == ("recorded", "reply")
+    assert InboundMessage.objects.filter(message_id="<same@example.org>").count() == 2
+    assert not Thread.objects.filter(candidate=lea, status="open").exists()
+
+
+def test_the_same_message_delivered_again_is_a_duplicate_whatever_the_trace_fields(org, lea):
+    """A server retrying, a mailbox read again, a copy to a second address of ours: only the
+    fields each delivery adds differ (and the line ends, IMAP's CRLF against a pipe's LF)."""
+    body = "From: lea@example.org\nSubject: Re: suite\nMessage-ID: <r2@example.org>\n\nOui"
+    piped = (
+        "From lea@example.org Thu Mar  5 10:00:00 2026\nReturn-Path: <lea@example.org>\nDelivered-To: claire@test.example\nReceived: from mx by us;\n Thu, 5 Mar 2026 10:00:00 +0100\n"
+        + body
+    ).encode()
+    fetched = (
+        (
+            "Return-Path: <lea@example.org>\nDelivered-To: hugo@test.example\nX-Spam-Status: No\nReceived: from mx2 by us; Thu, 5 Mar 2026 10:00:01 +0100\n"
+            + body
+        )
+        .replace("\n", "\r\n")
+        .encode()
+    )
+    assert receive(org, piped, T0 + timedelta(days=3)).outcome == "recorded"
+    assert receive(org, fetched, T0 + timedelta(days=3, minutes=1)).outcome == "duplicate"
+    assert InboundMessage.objects.count() == 1
+
+
+def test_a_message_that_cannot_be_read_is_kept_as_failed_with_why(org, lea, monkeypatch):
+    from relance.messaging import inbound
+
+    def trip(raw, today):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(inbound, "_classify", trip)
+    raw = email("From: lea@example.org\nSubject: Re: suite\nMessage-ID: <r3@example.org>")
+    received = receive(org, raw, T0 + timedelta(days=3))
+    assert received.outcome == "failed"
+    assert received.error == "RecursionError: maximum recursion depth exceeded"
+    kept = InboundMessage.objects.get()
+    assert (kept.outcome, bytes(kept.raw), kept.why) == (
+        "failed",
+        raw,
+        [["unreadable", "RecursionError: maximum recursion depth exceeded"]],
+    )
+    # Nothing was taken from it: the follow-ups go on.
+    assert Thread.objects.filter(candidate=lea, status="open").exists()

@@ -29,9 +29,10 @@ class Template(models.Model):
 
 class InboundMessage(models.Model):
     """Every e-mail received, kept as it came: what it was taken for and why, and what was
-    done with it. A message is never processed twice (its Message-ID, or a digest of it,
-    is unique per organisation), and one that could not be understood is kept for
-    inspection instead of being lost."""
+    done with it. A message is never processed twice (its fingerprint, a digest of its
+    bytes without the trace fields each delivery adds, is unique per organisation: two
+    different messages that share a Message-ID are both kept), and one that could not be
+    understood is kept for inspection instead of being lost."""
 
     class Outcome(models.TextChoices):
         RECORDED = "recorded"  # on a candidate's timeline
@@ -41,7 +42,8 @@ class InboundMessage(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     received_at = models.DateTimeField()
-    key = models.CharField(max_length=300)  # the Message-ID, or sha256 of the bytes
+    key = models.CharField(max_length=300)  # inbound.fingerprint(raw): "sha256:…"
+    message_id = models.CharField(max_length=300, blank=True)  # as the message gives it
     raw = models.BinaryField()
     kind = models.CharField(max_length=16, blank=True)
     why = models.JSONField(default=list, blank=True)
@@ -222,7 +224,7 @@ class Mailbox(models.Model):
 
     The password is stored encrypted (relance/crypto.py). New messages are found by UID
     above `last_uid` for the folder's UIDVALIDITY; a message is never processed twice anyway
-    (InboundMessage is unique by Message-ID).
+    (InboundMessage is unique by the message's fingerprint).
     """
 
     Security = Security

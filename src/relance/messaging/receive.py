@@ -2,14 +2,14 @@
 
 `receive` is the one door for every inbound message (piped from a mail server with
 `relance inbound`, read from IMAP or a provider's webhook by the worker). A message is
-kept as it came (InboundMessage) before anything else, is never processed twice, and one
+kept as it came (InboundMessage) before anything else, is never processed twice (the same
+bytes, give or take the trace fields each delivery adds: inbound.fingerprint), and one
 that cannot be understood is kept for inspection with the error — never lost, never a
 crash of the caller.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -21,7 +21,8 @@ from relance.engine import BounceKind, Channel, calendar
 from relance.followups import services
 from relance.followups.events import Event, EventType
 from relance.followups.models import Touchpoint
-from relance.messaging.inbound import Classification, classify
+from relance.messaging import unsubscribe
+from relance.messaging.inbound import MAX_IDS, Classification, classify, fingerprint
 from relance.messaging.models import InboundMessage
 from relance.people.models import Candidate, Organisation
 
@@ -40,14 +41,22 @@ class Received:
 
 def receive(organisation: Organisation, raw: bytes, now: datetime) -> Received:
     """Record `raw`, an e-mail received by `organisation`, and act on it."""
+    key = fingerprint(raw)
     try:
-        result = classify(raw, now.date())
+        result = classify(raw, now.date())  # never raises: this is the last guard
     except Exception as error:  # a message we cannot read must not stop the worker
         log.exception("inbound message could not be classified")
-        return _keep(organisation, raw, now, None, InboundMessage.Outcome.FAILED, error=repr(error))
-    key = result.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
-    if InboundMessage.objects.of(organisation).filter(key=key[:300]).exists():
+        return _keep(
+            organisation, raw, now, None, InboundMessage.Outcome.FAILED, key=key, error=repr(error)
+        )
+    if InboundMessage.objects.of(organisation).filter(key=key).exists():
         return Received("duplicate", result.kind)
+    unreadable = [detail for code, detail in result.why if code == "unreadable"]
+    if unreadable:
+        return _keep(
+            organisation, raw, now, result, InboundMessage.Outcome.FAILED, key=key,
+            error=unreadable[0],
+        )  # fmt: skip
     try:
         with transaction.atomic():
             return _act(organisation, raw, now, result, key)
@@ -90,6 +99,10 @@ def _act(
             candidates.append(candidate)
             # Marking our message as spam is the clearest way of saying "stop" (rule 5).
             events.append(Event(EventType.UNSUBSCRIBED, now, candidate, channel=Channel.EMAIL))
+    elif (asked := unsubscribe.asked_by_mail(organisation.pk, result.subject)) is not None:
+        # Sent to the List-Unsubscribe mailto: address of one of our automated messages.
+        candidates.append(asked)
+        events.append(Event(EventType.UNSUBSCRIBED, now, asked, channel=Channel.EMAIL))
     elif result.kind in ("reply", "auto_reply"):
         candidate = _by_thread(organisation, result.in_reply_to) or _by_address(
             organisation, result.sender
@@ -146,11 +159,17 @@ def _codes(result: Classification) -> set[str]:
 def _by_our_message_ids(organisation: Organisation, raw: bytes) -> Candidate | None:
     """The candidate of one of our messages quoted anywhere in this one (a bounce returns
     the original; an abuse report attaches it)."""
-    ours = {m.decode("ascii", "replace") for m in _OUR_IDS.findall(raw)}
+    ours: set[str] = set()
+    for found in _OUR_IDS.finditer(raw):
+        ours.add(found.group(0).decode("ascii", "replace"))
+        if len(ours) >= MAX_IDS:
+            break
     return _by_thread(organisation, sorted(ours))
 
 
-_OUR_IDS = re.compile(rb"<relance\.\d+\.[a-z]+(?:\.\d+)+@[^<>\s]+>")
+# Bounded: a message is scanned whole (our message may be returned far below a big
+# attachment), and each match costs at most a few hundred bytes.
+_OUR_IDS = re.compile(rb"<relance\.\d{1,20}\.[a-z]{1,20}(?:\.\d{1,20}){1,5}@[^<>\s]{1,255}>")
 
 
 def _by_thread(organisation: Organisation, message_ids: list[str]) -> Candidate | None:
@@ -190,11 +209,11 @@ def _keep(
     error: str = "",
     inside_transaction: bool = False,
 ) -> Received:
-    key = (key or "sha256:" + hashlib.sha256(raw).hexdigest())[:300]
     fields = {
         "organisation": organisation,
         "received_at": now,
-        "key": key,
+        "key": key or fingerprint(raw),
+        "message_id": (result.message_id if result else "")[:300],
         "raw": raw,
         "kind": result.kind if result else "",
         "why": [list(w) for w in result.why] if result else [],
