@@ -21,6 +21,8 @@ def relance(
 ) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "RELANCE_DATA_DIR": str(data_dir), "COLUMNS": "160"}
     environment.pop("DATABASE_URL", None)  # the embedded default, as on a fresh machine
+    environment.pop("RELANCE_LANGUAGE", None)  # English unless a test asks otherwise
+    environment["LANG"] = "C.UTF-8"
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "relance.cli", *args],
@@ -101,7 +103,7 @@ def test_simulate_prints_a_readable_timeline_in_french(tmp_path):
     [
         (["agenda", "--now", "yesterday"], "expected an ISO 8601 date-time"),
         (["agenda", "--now", "2026-03-02T09:00:00"], "add a UTC offset"),
-        (["simulate", "missing.yaml"], "missing.yaml: file: no such file"),
+        (["simulate", "missing.yaml"], "missing.yaml: no such file"),
     ],
 )
 def test_bad_input_exits_with_code_2_and_says_what_was_expected(tmp_path, args, words):
@@ -147,4 +149,4 @@ def test_inbound_classify_explains_each_message_without_a_database(tmp_path):
     assert "automatic reply" in readable.stdout
     missing = relance("inbound", "--classify", "nope.eml", data_dir=tmp_path)
     assert missing.returncode == 2
-    assert "nope.eml: cannot read it" in missing.stderr
+    assert "nope.eml: no such file" in missing.stderr

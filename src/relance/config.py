@@ -1,11 +1,14 @@
 """Reading settings from the environment, loudly.
 
 A value we do not understand stops the program with a message naming the variable and
-what was expected; it never falls back to a default silently.
+what was expected; it never falls back to a default silently. The message is in the
+reader's language: the one the command was asked for (`--lang`), else RELANCE_LANGUAGE,
+else LANG.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -17,6 +20,88 @@ from relance.errors import InputError
 
 class ConfigError(InputError):
     pass
+
+
+MESSAGES = {
+    "en": {
+        "bool": "{name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off",
+        "whole": "{name}={raw!r}: expected a whole number",
+        "whole_min": "{name}={raw!r}: expected a whole number, {low} or more",
+        "whole_range": "{name}={raw!r}: expected a whole number from {low} to {high}",
+        "choice": "{name}={raw!r}: expected one of {choices}",
+        "language": "{name}={raw!r}: expected fr or en",
+        "data_dir": "cannot create the data directory {path}: {reason}",
+        "synchronous": "RELANCE_SQLITE_SYNCHRONOUS={raw!r}: expected NORMAL (commits survive "
+        "a crash of the program) or FULL (and a power loss)",
+        "sqlite_url": "DATABASE_URL={raw!r}: expected sqlite:///absolute/path.sqlite3 or "
+        "sqlite://:memory:",
+        "pg_name": "DATABASE_URL={raw!r}: the database name is missing (…/name)",
+        "pg_port": "DATABASE_URL={raw!r}: the port is not a number",
+        "scheme": "DATABASE_URL={raw!r}: unsupported scheme {scheme!r}; expected postgres:// "
+        "or sqlite://",
+        "url": "{name}={raw!r}: expected the web app's address, like https://relance.example.com",
+        "url_extra": "{name}={raw!r}: expected the web app's address, like "
+        "https://relance.example.com, without {part}",
+        "proxy": "{name}={raw!r}: expected the TLS proxy's IP address, like 127.0.0.1 or "
+        "::1 (or *: any peer, only when nothing but the proxy can reach the web app)",
+        "proxy_needed": "{name}={raw!r} has no meaning without RELANCE_TRUSTED_PROXY",
+        "headers": "{name}={raw!r}: expected headers among {known}, comma-separated, or "
+        "forwarded alone",
+        "email": "{name}={raw!r}: expected an e-mail address, like relance@example.com",
+    },
+    "fr": {
+        "bool": "{name}={raw!r} : attendu 1/0, true/false, yes/no ou on/off",
+        "whole": "{name}={raw!r} : attendu un nombre entier",
+        "whole_min": "{name}={raw!r} : attendu un nombre entier, {low} ou plus",
+        "whole_range": "{name}={raw!r} : attendu un nombre entier de {low} à {high}",
+        "choice": "{name}={raw!r} : attendu l'une des valeurs {choices}",
+        "language": "{name}={raw!r} : attendu fr ou en",
+        "data_dir": "impossible de créer le dossier de données {path} : {reason}",
+        "synchronous": "RELANCE_SQLITE_SYNCHRONOUS={raw!r} : attendu NORMAL (les écritures "
+        "survivent à un arrêt brutal du programme) ou FULL (et à une coupure de courant)",
+        "sqlite_url": "DATABASE_URL={raw!r} : attendu sqlite:///chemin/absolu.sqlite3 ou "
+        "sqlite://:memory:",
+        "pg_name": "DATABASE_URL={raw!r} : le nom de la base manque (…/nom)",
+        "pg_port": "DATABASE_URL={raw!r} : le port n'est pas un nombre",
+        "scheme": "DATABASE_URL={raw!r} : schéma {scheme!r} non pris en charge ; attendu "
+        "postgres:// ou sqlite://",
+        "url": "{name}={raw!r} : attendu l'adresse de l'application web, comme "
+        "https://relance.example.com",
+        "url_extra": "{name}={raw!r} : attendu l'adresse de l'application web, comme "
+        "https://relance.example.com, sans {part}",
+        "proxy": "{name}={raw!r} : attendu l'adresse IP du proxy TLS, comme 127.0.0.1 ou ::1 "
+        "(ou * : n'importe qui, seulement si rien d'autre que le proxy n'atteint "
+        "l'application web)",
+        "proxy_needed": "{name}={raw!r} n'a pas de sens sans RELANCE_TRUSTED_PROXY",
+        "headers": "{name}={raw!r} : attendu des en-têtes parmi {known}, séparés par des "
+        "virgules, ou forwarded seul",
+        "email": "{name}={raw!r} : attendu une adresse e-mail, comme relance@example.com",
+    },
+}
+
+_asked: str | None = None
+
+
+def use_language(lang: str | None) -> None:
+    """The language of the messages about settings (the command's `--lang`); None: from
+    the environment."""
+    global _asked
+    _asked = lang
+
+
+def message_language(environ: dict[str, str] | None = None) -> str:
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    if _asked in MESSAGES:
+        return _asked  # type: ignore[return-value]
+    chosen = (environ.get("RELANCE_LANGUAGE") or "").strip().lower()
+    if chosen in MESSAGES:
+        return chosen
+    return "fr" if environ.get("LANG", "").lower().startswith("fr") else "en"
+
+
+def refuse(key: str, environ: dict[str, str] | None = None, **params: Any) -> ConfigError:
+    """The error for a setting, said in the reader's language."""
+    return ConfigError(MESSAGES[message_language(environ)][key].format(**params))
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -33,18 +118,29 @@ def env_bool(name: str, default: bool, environ: dict[str, str] | None = None) ->
         return True
     if value in _FALSE:
         return False
-    raise ConfigError(f"{name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off")
+    raise refuse("bool", environ, name=name, raw=raw)
 
 
-def env_int(name: str, default: int, environ: dict[str, str] | None = None) -> int:
+def env_int(
+    name: str,
+    default: int,
+    environ: dict[str, str] | None = None,
+    low: int | None = None,
+    high: int | None = None,
+) -> int:
+    """A whole number, within [low, high] when they are given."""
     environ = os.environ if environ is None else environ  # type: ignore[assignment]
     raw = environ.get(name)
     if raw is None or raw.strip() == "":
         return default
+    key = "whole" if low is None else "whole_min" if high is None else "whole_range"
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
+        raise refuse(key, environ, name=name, raw=raw, low=low, high=high) from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise refuse(key, environ, name=name, raw=raw, low=low, high=high)
+    return value
 
 
 def env_choice(
@@ -53,8 +149,123 @@ def env_choice(
     environ = os.environ if environ is None else environ  # type: ignore[assignment]
     raw = (environ.get(name) or default).strip().lower()
     if raw not in choices:
-        raise ConfigError(f"{name}={raw!r}: expected one of {', '.join(choices)}")
+        raise refuse("choice", environ, name=name, raw=raw, choices=", ".join(choices))
     return raw
+
+
+def language(environ: dict[str, str] | None = None) -> str:
+    """RELANCE_LANGUAGE: fr or en, anything else refused; unset, French when LANG says so
+    (fr_FR.UTF-8…), else English."""
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    raw = environ.get("RELANCE_LANGUAGE")
+    if raw is not None and raw.strip():
+        value = raw.strip().lower()
+        if value not in ("fr", "en"):
+            raise refuse("language", environ, name="RELANCE_LANGUAGE", raw=raw)
+        return value
+    return "fr" if environ.get("LANG", "").lower().startswith("fr") else "en"
+
+
+def base_url(name: str, default: str, environ: dict[str, str] | None = None) -> str:
+    """The web app's public address (links in e-mails point to it): http(s)://host[:port]
+    with an optional path, without query, fragment or credentials. Without its trailing /."""
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    url = raw.strip()
+    parts = urlsplit(url)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or not port_ok
+        or any(c.isspace() for c in url)
+    ):
+        raise refuse("url", environ, name=name, raw=raw)
+    for part, present in (
+        ("?…", parts.query),
+        ("#…", parts.fragment),
+        ("user:password@", parts.username is not None),
+    ):
+        if present:
+            raise refuse("url_extra", environ, name=name, raw=raw, part=part)
+    return url.rstrip("/")
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why candidates' links to `url` would not work for them: `localhost` (the address of
+    this machine), `http` (not encrypted), or None."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        local = ipaddress.ip_address(host).is_loopback or host in ("0.0.0.0", "::")
+    except ValueError:
+        local = host == "localhost" or host.endswith(".localhost")
+    if local:
+        return "localhost"
+    if parts.scheme.lower() != "https":
+        return "http"
+    return None
+
+
+def email_address(name: str, default: str, environ: dict[str, str] | None = None) -> str:
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip()
+    local, at, domain = value.rpartition("@")
+    if not at or not local or "." not in domain or any(c.isspace() for c in value):
+        raise refuse("email", environ, name=name, raw=raw)
+    return value
+
+
+# The headers waitress can take from a trusted proxy (the Forwarded header of RFC 7239
+# replaces all the others, never beside them).
+PROXY_HEADERS = ("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port")
+DEFAULT_PROXY_HEADERS = ("x-forwarded-for", "x-forwarded-proto")
+
+
+def trusted_proxy(environ: dict[str, str] | None = None) -> str:
+    """RELANCE_TRUSTED_PROXY: the IP address of the TLS proxy in front of `relance web`
+    (waitress compares it with the connection's address), `*` for any peer, or empty."""
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    raw = environ.get("RELANCE_TRUSTED_PROXY", "")
+    value = raw.strip()
+    if value in ("", "*"):
+        return value
+    try:
+        return str(ipaddress.ip_address(value.strip("[]")))
+    except ValueError:
+        raise refuse("proxy", environ, name="RELANCE_TRUSTED_PROXY", raw=raw) from None
+
+
+def trusted_proxy_count(proxy: str, environ: dict[str, str] | None = None) -> int:
+    """How many proxies in a row stand before the web app (1 to 10): the client is the
+    address that many hops from the end of X-Forwarded-For."""
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    raw = environ.get("RELANCE_TRUSTED_PROXY_COUNT")
+    if raw is not None and raw.strip() and not proxy:
+        raise refuse("proxy_needed", environ, name="RELANCE_TRUSTED_PROXY_COUNT", raw=raw)
+    return env_int("RELANCE_TRUSTED_PROXY_COUNT", 1, environ, low=1, high=10)
+
+
+def trusted_proxy_headers(proxy: str, environ: dict[str, str] | None = None) -> tuple[str, ...]:
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    name = "RELANCE_TRUSTED_PROXY_HEADERS"
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return DEFAULT_PROXY_HEADERS
+    if not proxy:
+        raise refuse("proxy_needed", environ, name=name, raw=raw)
+    chosen = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    if chosen == ("forwarded",) or (chosen and set(chosen) <= set(PROXY_HEADERS)):
+        return chosen
+    raise refuse("headers", environ, name=name, raw=raw, known=", ".join(PROXY_HEADERS))
 
 
 def data_dir(environ: dict[str, str] | None = None) -> Path:
@@ -70,7 +281,7 @@ def data_dir(environ: dict[str, str] | None = None) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ConfigError(f"cannot create the data directory {path}: {error.strerror}") from None
+        raise refuse("data_dir", environ, path=path, reason=error.strerror) from None
     return path
 
 
@@ -100,10 +311,7 @@ def sqlite_options(environ: dict[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ  # type: ignore[assignment]
     synchronous = environ.get("RELANCE_SQLITE_SYNCHRONOUS", "NORMAL").strip().upper()
     if synchronous not in SQLITE_SYNCHRONOUS:
-        raise ConfigError(
-            f"RELANCE_SQLITE_SYNCHRONOUS={environ['RELANCE_SQLITE_SYNCHRONOUS']!r}: expected"
-            " NORMAL (commits survive a crash of the program) or FULL (and a power loss)"
-        )
+        raise refuse("synchronous", environ, raw=environ["RELANCE_SQLITE_SYNCHRONOUS"])
     return {
         "init_command": (
             f"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON;"
@@ -135,9 +343,7 @@ def database(
         elif parts.path.startswith("/") and len(parts.path) > 1:
             name = unquote(parts.path)
         else:
-            raise ConfigError(
-                f"DATABASE_URL={url!r}: expected sqlite:///absolute/path.sqlite3 or sqlite://:memory:"
-            )
+            raise refuse("sqlite_url", environ, raw=url)
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name,
@@ -146,11 +352,11 @@ def database(
     if scheme in ("postgres", "postgresql", "pgsql"):
         name = unquote(parts.path.lstrip("/"))
         if not name:
-            raise ConfigError(f"DATABASE_URL={url!r}: the database name is missing (…/name)")
+            raise refuse("pg_name", environ, raw=url)
         try:
             port = parts.port
         except ValueError:
-            raise ConfigError(f"DATABASE_URL={url!r}: the port is not a number") from None
+            raise refuse("pg_port", environ, raw=url) from None
         options = dict(parse_qsl(parts.query))
         # PostgreSQL's JIT compiles a query the planner thinks costly: for the short
         # queries of an application it costs more than it saves (850 ms of a 2.3 s
@@ -166,6 +372,4 @@ def database(
             "OPTIONS": options,
             "CONN_MAX_AGE": 0,
         }
-    raise ConfigError(
-        f"DATABASE_URL={url!r}: unsupported scheme {scheme!r}; expected postgres:// or sqlite://"
-    )
+    raise refuse("scheme", environ, raw=url, scheme=scheme)

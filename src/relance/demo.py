@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -484,11 +484,13 @@ def serve(
     org: Organisation,
     now: datetime,
     folder: Path,
-    serving: Serving,
+    srv: Any,
+    worker_interval: float,
     announce: Callable[[str], None],
 ) -> int:
-    """Serve the web app with a worker in the background that delivers to the local sink,
-    the clock starting at `now` and running on, until Ctrl-C or SIGTERM."""
+    """Serve the web app (`srv`, bound by `listen`) with a worker in the background that
+    delivers to the local sink every `worker_interval` seconds, the clock starting at
+    `now` and running on, until Ctrl-C or SIGTERM."""
     import threading
 
     from django.core.mail import get_connection
@@ -497,7 +499,6 @@ def serve(
     from relance.web import serve as web
 
     clock.start_at(now)
-    srv = web.server(serving.host, serving.port, threads=8)
     with sink.running(folder) as smtp_port:
         connection = get_connection(
             "django.core.mail.backends.smtp.EmailBackend",
@@ -507,7 +508,7 @@ def serve(
         )
         worker = Worker(name="demo", transport=DjangoTransport(connection), clock=clock.now)
         thread = threading.Thread(
-            target=worker.run, args=(serving.worker_interval, lambda _: None), daemon=True
+            target=worker.run, args=(worker_interval, lambda _: None), daemon=True
         )
         thread.start()
         announce(web.address(srv))
@@ -516,8 +517,41 @@ def serve(
     return 0
 
 
-@dataclass(frozen=True)
-class Serving:
-    host: str
-    port: int  # 0: any free port
-    worker_interval: float  # seconds between the background worker's cycles
+# The demo's port when none is asked for. When it is busy (another program, or an earlier
+# demo still running), the demo takes the next free one of the few after it and says so,
+# rather than stopping a newcomer with an error; a port asked for with --port is used or
+# refused, never changed.
+DEFAULT_PORT = 8000
+FALLBACK_PORTS = 10
+
+
+def listen(host: str, port: int | None) -> tuple[Any, int | None]:
+    """The demo's web server, bound: on `port` if one is asked for (a CannotListen error
+    if it cannot be), else on DEFAULT_PORT or the next free port after it. Returns the
+    server and the default port that was busy (None when it was free or not wanted)."""
+    from relance.web import serve as web
+
+    if port is not None:
+        return web.server(host, port, threads=8), None
+    for one in range(DEFAULT_PORT, DEFAULT_PORT + FALLBACK_PORTS):
+        try:
+            return web.server(host, one, threads=8), (None if one == DEFAULT_PORT else DEFAULT_PORT)
+        except web.CannotListen as error:
+            if error.reason != "busy":
+                raise
+    return web.server(host, 0, threads=8), DEFAULT_PORT
+
+
+def link_to(host: str, port: int) -> str:
+    """Make the links in the demo's e-mails and pages (talent pool, consent, unsubscribe)
+    point at the address really served — unless RELANCE_BASE_URL chose one. Returns the
+    base URL the links use."""
+    import os
+
+    from django.conf import settings
+
+    if not os.environ.get("RELANCE_BASE_URL"):
+        shown = "localhost" if host in ("", "0.0.0.0", "::") else host
+        shown = f"[{shown}]" if ":" in shown else shown
+        settings.RELANCE_BASE_URL = f"http://{shown}:{port}"
+    return str(settings.RELANCE_BASE_URL)

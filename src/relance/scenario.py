@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from relance import clock
 from relance.engine import (
     BounceKind,
     CallOutcome,
@@ -139,8 +140,21 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> _List:
     return out
 
 
+class _Unreadable(str):
+    """A value YAML took for a date but that does not exist (2026-02-30, an hour 25): kept
+    as its text, so that the field that holds it reports it with its line and its name."""
+
+
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError):
+        return _Unreadable(node.value)
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load(path: str | Path) -> Scenario:
@@ -149,6 +163,10 @@ def load(path: str | Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(str(path), None, "file", "no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), None, "file", "is a directory; expected a file") from None
+    except OSError as error:
+        raise ScenarioError(str(path), None, "file", f"cannot read it ({error.strerror})") from None
     except UnicodeDecodeError:
         raise ScenarioError(str(path), None, "file", "expected UTF-8 text") from None
     return parse(text, str(path))
@@ -300,12 +318,25 @@ class _Reader:
             try:
                 moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
             except ValueError:
-                raise self.fail(line, f"{where}.{key}", f"{expected}, got {value!r}") from None
+                wrong = _why_not(value)  # a day or an hour that does not exist
+                message = f"{wrong}, in {value!r}" if wrong else f"{expected}, got {value!r}"
+                raise self.fail(line, f"{where}.{key}", message) from None
         else:
             raise self.fail(line, f"{where}.{key}", f"{expected}, got {_show(value)}")
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise self.fail(line, f"{where}.{key}", f"{expected}; {value!s} has no offset")
+        self.check_year(moment, line, f"{where}.{key}")
         return moment
+
+    def check_year(self, moment: datetime | date, line: int | None, where: str) -> None:
+        """A year beyond the ones Relance works in is a typo, and overflows as soon as a
+        day is added to it (9999-12-31)."""
+        try:
+            clock.check_year(str(moment), moment)
+        except clock.InstantError as error:
+            raise self.fail(
+                line, where, f"{error.describe('en')}, got {moment.isoformat()}"
+            ) from None
 
     def items(self, data: _Mapping, key: str) -> list[tuple[int, int | None, Any]]:
         value = data.get(key)
@@ -575,6 +606,7 @@ class _Reader:
         value = item["until"]
         if isinstance(value, date) and not isinstance(value, datetime):
             # A return date without a time: the start of that day, in the event's offset.
+            self.check_year(value, self.line_of(item, "until"), f"{where}.until")
             return datetime.combine(value, time(0), tzinfo=at.tzinfo)
         return self.moment(item, "until", where)
 
@@ -587,6 +619,15 @@ def _as_mapping(value: Mapping[str, Any]) -> _Mapping:
     out.line = None
     out.key_lines = {}
     return out
+
+
+def _why_not(value: str) -> str:
+    """What is wrong in a date-time that looks like one (`2026-02-30 does not exist…`)."""
+    try:
+        clock.check_parts(value.strip())
+    except clock.InstantError as error:
+        return error.describe("en")
+    return ""
 
 
 def _show(value: Any) -> str:

@@ -55,13 +55,18 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # throttles sign-in attempts first
-    "django.contrib.auth.backends.ModelBackend",
+    "relance.web.signin.EmailBackend",  # the e-mail, whatever its case, and the password
 ]
 # Five failed sign-ins from one address for one account lock that pair out for 15 minutes.
-AXES_FAILURE_LIMIT = config.env_int("RELANCE_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = config.env_int("RELANCE_LOGIN_COOLOFF_MINUTES", 15) / 60
+AXES_FAILURE_LIMIT = config.env_int("RELANCE_LOGIN_FAILURE_LIMIT", 5, low=1, high=1000)
+AXES_COOLOFF_TIME = config.env_int("RELANCE_LOGIN_COOLOFF_MINUTES", 15, low=1, high=10_080) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (it holds the e-mail)
+# The account is the e-mail in lower case (Alice@ and alice@ are one account, locked out
+# together), and the address is REMOTE_ADDR: the client's own, which waitress takes from
+# X-Forwarded-For only on connections from RELANCE_TRUSTED_PROXY (relance/web/serve.py).
+AXES_USERNAME_CALLABLE = "relance.web.signin.throttled_username"
+AXES_CLIENT_IP_CALLABLE = "relance.web.signin.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
@@ -98,7 +103,14 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS  # the directive only; submitting the domain is the deployer's choice
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# Behind the TLS proxy, waitress sets the request's scheme from X-Forwarded-Proto, and only
+# on connections from the trusted proxy (relance/web/serve.py); Django reads the scheme,
+# never the header (which anyone could send). `check --deploy` warns when RELANCE_HTTPS is
+# on without a trusted proxy: every page would redirect to https:// forever.
+SECURE_PROXY_SSL_HEADER = None
+RELANCE_TRUSTED_PROXY = config.trusted_proxy()
+RELANCE_TRUSTED_PROXY_COUNT = config.trusted_proxy_count(RELANCE_TRUSTED_PROXY)
+RELANCE_TRUSTED_PROXY_HEADERS = config.trusted_proxy_headers(RELANCE_TRUSTED_PROXY)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -131,6 +143,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.Recruiter"
 
 LANGUAGE_CODE = "fr"
+# What the command prints in (fr or en; refused otherwise). Pages follow the browser.
+RELANCE_LANGUAGE = config.language()
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
@@ -146,7 +160,7 @@ PASSWORD_HASHERS = [
 RELANCE_CLOCK_START = os.environ.get("RELANCE_CLOCK_START", "")
 
 # The address candidates' links point to (talent-pool and consent pages, unsubscribe).
-RELANCE_BASE_URL = os.environ.get("RELANCE_BASE_URL", "http://localhost:8000").rstrip("/")
+RELANCE_BASE_URL = config.base_url("RELANCE_BASE_URL", "http://localhost:8000")
 
 # The domain of the Message-IDs of the e-mails Relance writes (default: the base URL's host).
 RELANCE_MAIL_DOMAIN = os.environ.get("RELANCE_MAIL_DOMAIN") or (
@@ -158,13 +172,13 @@ EMAIL_BACKEND = os.environ.get(
     "RELANCE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )
 EMAIL_HOST = os.environ.get("RELANCE_SMTP_HOST", "localhost")
-EMAIL_PORT = config.env_int("RELANCE_SMTP_PORT", 25)
+EMAIL_PORT = config.env_int("RELANCE_SMTP_PORT", 25, low=1, high=65535)
 EMAIL_HOST_USER = os.environ.get("RELANCE_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("RELANCE_SMTP_PASSWORD", "")
 _SECURITY = config.env_choice("RELANCE_SMTP_SECURITY", "none", ("none", "starttls", "ssl"))
 EMAIL_USE_TLS = _SECURITY == "starttls"
 EMAIL_USE_SSL = _SECURITY == "ssl"
-EMAIL_TIMEOUT = config.env_int("RELANCE_SMTP_TIMEOUT", 30)
+EMAIL_TIMEOUT = config.env_int("RELANCE_SMTP_TIMEOUT", 30, low=1, high=3600)
 # A provider's settings for django-anymail, from ANYMAIL_* variables:
 # ANYMAIL_BREVO_API_KEY=… becomes ANYMAIL["BREVO_API_KEY"].
 ANYMAIL = {
@@ -172,16 +186,18 @@ ANYMAIL = {
     for name, value in os.environ.items()
     if name.startswith("ANYMAIL_")
 }
-DEFAULT_FROM_EMAIL = os.environ.get("RELANCE_FROM_EMAIL", f"relance@{RELANCE_MAIL_DOMAIN}")
+DEFAULT_FROM_EMAIL = config.email_address("RELANCE_FROM_EMAIL", f"relance@{RELANCE_MAIL_DOMAIN}")
 
 # The key that encrypts stored credentials (mailbox passwords); see relance/crypto.py.
 RELANCE_ENCRYPTION_KEY = os.environ.get("RELANCE_ENCRYPTION_KEY", "")
 
 # How long a worker holds an outbox row before another may take it back (seconds).
-RELANCE_OUTBOX_LEASE_SECONDS = config.env_int("RELANCE_OUTBOX_LEASE_SECONDS", 300)
+RELANCE_OUTBOX_LEASE_SECONDS = config.env_int(
+    "RELANCE_OUTBOX_LEASE_SECONDS", 300, low=1, high=86_400
+)
 
 # Limits of the installation's relay, for recruiters without a sending identity of their
 # own (0: none; a sender's own limits are set with `relance sender add`).
-RELANCE_SEND_PER_MINUTE = config.env_int("RELANCE_SEND_PER_MINUTE", 0)
-RELANCE_SEND_PER_DAY = config.env_int("RELANCE_SEND_PER_DAY", 0)
-RELANCE_SEND_PER_DOMAIN_PER_MINUTE = config.env_int("RELANCE_SEND_PER_DOMAIN_PER_MINUTE", 0)
+RELANCE_SEND_PER_MINUTE = config.env_int("RELANCE_SEND_PER_MINUTE", 0, low=0)
+RELANCE_SEND_PER_DAY = config.env_int("RELANCE_SEND_PER_DAY", 0, low=0)
+RELANCE_SEND_PER_DOMAIN_PER_MINUTE = config.env_int("RELANCE_SEND_PER_DOMAIN_PER_MINUTE", 0, low=0)

@@ -8,6 +8,7 @@ class WebConfig(AppConfig):
 
     def ready(self) -> None:
         from relance import clock
+        from relance.web import deploy  # noqa: F401  (registers the deployment checks)
 
         if settings.RELANCE_CLOCK_START:
             clock.start_at(clock.parse_instant(settings.RELANCE_CLOCK_START, "RELANCE_CLOCK_START"))

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
-from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +21,8 @@ from relance.engine.policy import Policy, PolicyError
 from relance.messaging.models import Security, Sender
 from relance.people.models import Recruiter
 from relance.web import scope
+from relance.web.signin import account, normalise
+from relance.web.views.account import invitation_link
 
 # Each setting a recruiter can change, with what the rules allow, said in their language.
 POLICY_FIELDS: dict[str, Any] = {
@@ -89,6 +90,52 @@ def _whole(raw: str) -> Any:
     return int(raw) if raw.lstrip("-").isdigit() else raw
 
 
+_PORT = gettext_lazy("Expected a port number from 1 to 65535.")
+
+
+class IdentityForm(forms.Form):
+    """My signature and phone, and the identity my e-mails leave under. A value that does
+    not fit is refused with why, never cut or ignored."""
+
+    signature = forms.CharField(max_length=2000, required=False, strip=False)
+    phone = forms.CharField(max_length=32, required=False)
+    address = forms.EmailField(required=False)
+    name = forms.CharField(max_length=200, required=False)
+    host = forms.CharField(max_length=255, required=False)
+    port = forms.IntegerField(
+        min_value=1, max_value=65535, required=False,
+        error_messages={"invalid": _PORT, "min_value": _PORT, "max_value": _PORT},
+    )  # fmt: skip
+    username = forms.CharField(max_length=320, required=False)
+    password = forms.CharField(required=False, strip=False)
+    security = forms.ChoiceField(choices=Security.choices, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        own_server = [f for f in ("host", "username", "password") if data.get(f)]
+        if own_server and not data.get("address") and "address" not in self.errors:
+            self.add_error(
+                "address",
+                _(
+                    "Your own SMTP server is used only with a sending address: give the "
+                    "address it sends from, or leave the server's fields empty."
+                ),
+            )
+        return data
+
+
+def _identity(user: Recruiter) -> IdentityForm:
+    """The form as saved: my signature, phone, and sending identity if I have one."""
+    sender = Sender.objects.filter(recruiter=user).first()
+    initial: dict[str, Any] = {"signature": user.signature, "phone": user.phone, "port": 587,
+                               "security": Security.STARTTLS}  # fmt: skip
+    if sender is not None:
+        initial |= {"address": sender.address, "name": sender.name, "host": sender.host,
+                    "port": sender.port, "username": sender.username,
+                    "security": sender.security}  # fmt: skip
+    return IdentityForm(initial=initial)
+
+
 @require_GET
 @scope.recruiter_page
 def settings_page(request: HttpRequest) -> HttpResponse:
@@ -97,7 +144,10 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 
 def _context(
-    request: HttpRequest, values: dict[str, str], errors: dict[str, str]
+    request: HttpRequest,
+    values: dict[str, str],
+    errors: dict[str, str],
+    identity: IdentityForm | None = None,
 ) -> dict[str, Any]:
     org = scope.organisation(request)
     user = scope.me(request)
@@ -106,8 +156,9 @@ def _context(
     ]
     return {
         "fields": fields,
-        "sender": Sender.objects.filter(recruiter=user).first(),
+        "identity": identity or _identity(user),
         "securities": Security.choices,
+        # Who has joined: an invitation makes no account until it is accepted.
         "team": Recruiter.objects.filter(organisation=org).order_by("first_name", "email")
         if user.role == Recruiter.Role.ADMIN else [],
         "invited": request.session.pop("invited", None),
@@ -155,40 +206,29 @@ def save_policy(request: HttpRequest) -> HttpResponse:
 @scope.recruiter_page
 def save_identity(request: HttpRequest) -> HttpResponse:
     """My signature and phone, and the identity my e-mails leave under. Every value is
-    checked before anything is written: a bad one changes nothing."""
+    checked before anything is written: one that does not fit is shown with why, and
+    nothing is saved."""
     user = scope.me(request)
-    post = request.POST
-    address = post.get("address", "").strip()
-    port = post.get("port", "587").strip() or "587"
-    security = post.get("security", Security.STARTTLS)
-    if address and "@" not in address:
-        messages.error(
-            request,
-            _("The sending address %(address)s is not an e-mail address.") % {"address": address},
-        )
-        return redirect("web:settings")
-    if not port.isdigit():
-        return HttpResponseBadRequest(f"port={port!r}: expected a whole number")
-    if security not in Security.values:
-        return HttpResponseBadRequest(
-            f"security={security!r}: expected one of {', '.join(Security.values)}"
-        )
+    form = IdentityForm(request.POST)
+    if not form.is_valid():
+        org = scope.organisation(request)
+        messages.error(request, _("Nothing saved: some values do not fit, see below."))
+        context = _context(request, _policy_form(org), {}, identity=form)
+        return render(request, "web/settings.html", context, status=400)
+    data = form.cleaned_data
     with transaction.atomic():
-        user.signature = post.get("signature", "")[:2000]
-        user.phone = post.get("phone", "").strip()[:32]
+        user.signature, user.phone = data["signature"], data["phone"]
         user.save(update_fields=["signature", "phone"])
-        if address:
+        if data["address"]:
             sender = Sender.objects.filter(recruiter=user).first() or Sender(
                 recruiter=user, organisation=scope.organisation(request)
             )
-            sender.address = address
-            sender.name = post.get("name", "").strip()[:200]
-            sender.host = post.get("host", "").strip()[:255]
-            sender.port = int(port)
-            sender.username = post.get("username", "").strip()[:320]
-            sender.security = security
-            if post.get("password"):
-                sender.password_encrypted = crypto.encrypt(post["password"])
+            sender.address, sender.name, sender.host = data["address"], data["name"], data["host"]
+            sender.port = data["port"] or 587
+            sender.username = data["username"]
+            sender.security = data["security"] or Security.STARTTLS
+            if data["password"]:
+                sender.password_encrypted = crypto.encrypt(data["password"])
             sender.save()
     messages.success(request, _("Saved."))
     return redirect("web:settings")
@@ -197,26 +237,32 @@ def save_identity(request: HttpRequest) -> HttpResponse:
 @require_POST
 @scope.admin_page
 def invite(request: HttpRequest) -> HttpResponse:
-    """An admin invites a recruiter: the account is created without a password, and the
-    admin gets a one-time link to hand over, where the recruiter chooses theirs."""
-    email = request.POST.get("email", "").strip().lower()
-    if "@" not in email:
+    """An admin invites a recruiter: a one-time link to hand over, where the recruiter
+    chooses their password and their account is made.
+
+    An address that already has an account in another organisation cannot join this one
+    (one account, one organisation), but the admin is not told so: that would let any
+    admin learn who uses Relance elsewhere. They get the same answer and the same kind of
+    link as for a new address; whoever opens the link (its owner, normally) reads why it
+    cannot be used, and can give the admin another address. Only a colleague already in
+    the admin's own team is named as such: the team list shows them anyway."""
+    org = scope.organisation(request)
+    email = normalise(request.POST.get("email", ""))
+    try:
+        validate_email(email)
+    except ValidationError:
         messages.error(request, _("%(email)s is not an e-mail address.") % {"email": email or "∅"})
-        return redirect("web:settings")
-    if Recruiter.objects.filter(email__iexact=email).exists():
-        messages.error(request, _("%(email)s already has an account.") % {"email": email})
         return redirect("web:settings")
     role = request.POST.get("role", Recruiter.Role.RECRUITER)
     if role not in Recruiter.Role.values:
         return HttpResponseBadRequest(f"role={role!r}: expected admin or recruiter")
-    user = Recruiter.objects.create_user(
-        email, None, organisation=scope.organisation(request), role=role,
-        first_name=request.POST.get("first_name", "").strip()[:150],
-        last_name=request.POST.get("last_name", "").strip()[:150],
-    )  # fmt: skip
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    request.session["invited"] = request.build_absolute_uri(reverse("web:join", args=[uid, token]))
+    known = account(email)
+    if known is not None and known.organisation_id == org.pk and known.has_usable_password():
+        messages.error(request, _("%(email)s is already in your team.") % {"email": email})
+        return redirect("web:settings")
+    first = request.POST.get("first_name", "").strip()[:150]
+    last = request.POST.get("last_name", "").strip()[:150]
+    request.session["invited"] = invitation_link(request, org, email, role, first, last)
     messages.success(
         request, _("%(email)s is invited. Send them the link below.") % {"email": email}
     )
