@@ -38,6 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from relance import french
 from relance.engine import Stage, Touch, calendar
 from relance.engine.rules import counted_times, near_duplicate_of, pressure_earliest
 from relance.followups.models import Touchpoint
@@ -312,7 +313,7 @@ def _source(campaign: Campaign, language: str) -> Source:
 
 FOOTER_MARK = "\n\n--\n"
 FOOTER = {
-    "fr": "\n\n--\nVous recevez ce message car vous avez rejoint le vivier de {company}.\n"
+    "fr": "\n\n--\nVous recevez ce message car vous avez rejoint le vivier {de_company}.\n"
     "Choisir à quel rythme nous vous écrivons : {preferences}\n"
     "Tout arrêter en un clic : {withdraw}\n",
     "en": "\n\n--\nYou receive this message because you joined the talent pool of {company}.\n"
@@ -352,9 +353,11 @@ def _message(
     rendered = render(
         _source(campaign, language), _variables(campaign, person, preferences, withdraw)
     )
+    company = campaign.organisation.name
     body = rendered.body + FOOTER[language].format(
-        company=campaign.organisation.name, preferences=preferences, withdraw=withdraw
-    )
+        company=company, de_company=french.elide("de", company),
+        preferences=preferences, withdraw=withdraw,
+    )  # fmt: skip
     refused = checks.problem(rendered.subject, rendered.body)  # empty, or a placeholder left
     if refused is not None:  # never for one person only: the campaign stops (advance)
         raise TemplateProblem(f"campaign {campaign.pk}", language, refused.reason("en"))

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from relance import french
 from relance.engine import Purpose
 from relance.followups import services
 from relance.followups.events import Event, EventType
@@ -23,7 +24,7 @@ VERSION = "2026-11"
 
 WORDING: dict[str, dict[str, str]] = {
     Purpose.TALENT_POOL: {
-        "fr": "J'accepte que {company} conserve mon profil dans son vivier de talents "
+        "fr": "J'accepte {que_company} conserve mon profil dans son vivier de talents "
         "pendant 2 ans au plus après notre dernier échange, et me recontacte pour des "
         "postes qui me correspondent. Je peux retirer ce consentement à tout moment.",
         "en": "I agree that {company} keeps my profile in its talent pool for at most 2 "
@@ -31,13 +32,13 @@ WORDING: dict[str, dict[str, str]] = {
         "I can withdraw this consent at any time.",
     },
     Purpose.JOB_ALERTS: {
-        "fr": "J'accepte de recevoir par e-mail les offres de {company} qui correspondent "
+        "fr": "J'accepte de recevoir par e-mail les offres {de_company} qui correspondent "
         "à mon profil, au rythme que je choisis.",
         "en": "I agree to receive by e-mail the job offers of {company} that match my "
         "profile, as often as I choose.",
     },
     Purpose.NEWSLETTER: {
-        "fr": "J'accepte de recevoir par e-mail des nouvelles de {company} (événements, "
+        "fr": "J'accepte de recevoir par e-mail des nouvelles {de_company} (événements, "
         "actualités, témoignages, marché de l'emploi), au rythme que je choisis.",
         "en": "I agree to receive by e-mail news from {company} (events, company news, "
         "employee stories, the job market), as often as I choose.",
@@ -76,8 +77,14 @@ INTERVAL: dict[str, timedelta | None] = {
 
 
 def wording(purpose: str, language: str, company: str) -> str:
+    """The consent's text; in French, "que"/"de" elided before the company's name
+    ("qu'Agence Démo", "d'Agence Démo")."""
     texts = WORDING[purpose]
-    return texts.get(language, texts["en"]).format(company=company)
+    return texts.get(language, texts["en"]).format(
+        company=company,
+        que_company=french.elide("que", company),
+        de_company=french.elide("de", company),
+    )
 
 
 class ChoiceError(ValueError):
