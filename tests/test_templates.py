@@ -1,23 +1,33 @@
 """The built-in templates: complete, renderable, different from one step to the next,
 and each follow-up refers to the message before it."""
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from relance.engine import Channel, Policy, Situation
 from relance.engine.plans import plan_for
-from relance.engine.types import CandidateView, ThreadView
-from relance.messaging.checks import check, step_of
-from relance.messaging.render import Source, TemplateProblem, builtin, render, undeclared
+from relance.engine.types import CandidateView, Mode, ThreadView
+from relance.messaging.checks import PLACEHOLDER, check, placeholders, step_of
+from relance.messaging.render import (
+    Source,
+    TemplateProblem,
+    builtin,
+    render,
+    subject_line,
+    undeclared,
+)
 
 LANGUAGES = ("fr", "en")
 NOW = datetime(2026, 3, 2, 9, tzinfo=timezone(timedelta(hours=1)))
 
 
-def every_plan_template() -> set[str]:
-    """Every template any plan can ask for, over every combination of channels."""
-    names = {"application.ack.email"}
+def every_plan_template(personal: bool = False) -> set[str]:
+    """Every template any plan can ask for, over every combination of channels; with
+    `personal`, only the e-mails a recruiter writes (a task on the e-mail channel: they
+    edit the text before it leaves)."""
+    names = set() if personal else {"application.ack.email"}
     policy = Policy(max_followups=3)
     for situation in Situation:
         for email in (True, False):
@@ -35,6 +45,11 @@ def every_plan_template() -> set[str]:
                                     late_stage=late, trigger="post" if late else "",
                                 )  # fmt: skip
                                 for action in plan_for(thread, candidate, start, policy):
+                                    if personal and (
+                                        action.mode is not Mode.TASK
+                                        or action.channel is not Channel.EMAIL
+                                    ):
+                                        continue
                                     if action.template:
                                         names.add(action.template)
     return names
@@ -141,3 +156,136 @@ def test_a_syntax_error_names_the_line():
     source = Source("custom", "fr", "", "Bonjour\n{% if job %}oops")
     with pytest.raises(TemplateProblem, match="line"):
         render(source, variables())
+
+
+# --- the text as a careful person writes it (issue 12) --------------------------------------
+
+# Templates whose text a recruiter edits before it leaves: they may hold [placeholders].
+PERSONAL = every_plan_template(personal=True)
+
+# The previous subjects a follow-up may answer, as mail clients leave them.
+PREVIOUS_SUBJECTS = (
+    "Développeur Java chez Agence Test",
+    "Re: Développeur Java chez Agence Test",
+    "RE : Re: Développeur Java chez Agence Test",
+    "TR: Re[2]: Développeur Java chez Agence Test",
+    "Fwd: Développeur Java chez Agence Test",
+)
+# A sentence's end glued to the next one's start ("…en quelques minutes.Qu'en dites-vous ?").
+GLUED = re.compile(r"[\w)»][.!?…:;][«»\"'’]?[A-ZÀ-ÖØ-Þ]")
+LINKS = re.compile(r"\S+://\S+|\S+@\S+")
+
+
+def realistic_contexts(name: str):
+    """Every combination a template's conditions look at, with real-looking values (a
+    follow-up always has a message before it)."""
+    step = step_of(name)
+    before = (*PREVIOUS_SUBJECTS, "phone") if step and step[1] >= 1 else (None, *PREVIOUS_SUBJECTS)
+    for job in (True, False):
+        for hook in ("", "J'ai lu votre article sur Kotlin"):
+            for previous in before:
+                for trigger in ("", "work_anniversary", "new_job", "post"):
+                    values = variables(previous=previous is not None, job=job, hook=hook)
+                    values["trigger"] = trigger
+                    if previous == "phone":
+                        values["previous"] |= {"channel": "phone", "subject": ""}
+                    elif previous is not None:
+                        values["previous"]["subject"] = previous
+                    yield values
+
+
+def reply_marks(subject: str) -> int:
+    return len(re.findall(r"(?i)(?:^|\s)(?:re|aw|sv|tr|fwd?)\s*(?:\[\d+\])?\s*:", subject))
+
+
+@pytest.mark.parametrize("key", sorted(builtin()), ids=lambda k: f"{k[0]}-{k[1]}")
+def test_every_template_reads_as_a_careful_person_would_write_it(key):
+    source = builtin()[key]
+    name, _ = key
+    is_email = name.endswith(".email") or name.startswith("campaign.")
+    for values in realistic_contexts(name):
+        rendered = render(source, values)
+        body, subject = rendered.body, rendered.subject
+        where = f"{name} ({key[1]}) with {values['previous']}, job={values['job']}"
+        # Every line break of the text is kept (none glued to a tag's end), plus the
+        # signature's own.
+        signature = source.body.count("recruiter.signature") * values["recruiter"][
+            "signature"
+        ].count("\n")
+        assert body.count("\n") == source.body.count("\n") + signature, where
+        assert not GLUED.search(LINKS.sub(" ", body)), (where, GLUED.search(LINKS.sub(" ", body)))
+        assert "\n\n\n" not in body, where
+        assert body == body.strip(), where
+        assert all(line == line.rstrip() for line in body.splitlines()), where
+        assert "  " not in body, where
+        for leftover in ("{{", "{%", "None"):
+            assert leftover not in body, where
+        if name not in PERSONAL:
+            assert placeholders(body) == [], where
+        # A subject on one line, for e-mails only, with one "Re: " at most.
+        if not is_email:
+            assert subject == "", where
+            continue
+        assert subject, where
+        assert "\n" not in subject, where
+        assert subject == subject.strip(), where
+        assert reply_marks(subject) <= 1, (where, subject)
+        assert placeholders(subject) == [], where
+        answered = values["previous"] and values["previous"]["subject"]
+        if answered and source.subject.startswith("Re: {{ previous.subject }}"):
+            assert subject == "Re: Développeur Java chez Agence Test", where
+
+
+def test_the_placeholders_of_our_templates_follow_one_form_and_only_in_personal_e_mails():
+    """A placeholder is "[" then at least two words, ending with a full stop or an
+    ellipsis, then "]". Every bracket of a built-in template is one, and only the e-mails
+    a recruiter edits hold them."""
+    holding = set()
+    for (name, language), source in builtin().items():
+        brackets = re.findall(r"\[[^\]]*\]", source.subject + source.body)
+        for bracket in brackets:
+            assert PLACEHOLDER.fullmatch(bracket), (name, language, bracket)
+        if brackets:
+            holding.add(name)
+    assert holding == {"interview_feedback.0.email", "rejection.late.email"}
+    assert holding <= PERSONAL
+    for text in ("Développeur Java [H/F]", "[…]", "[1]", "[PDF]", "[voir le site](https://x.y)"):
+        assert placeholders(text) == [], text
+    assert placeholders("Un conseil : [un conseil concret…]") == ["[un conseil concret…]"]
+
+
+def test_a_tag_within_a_line_keeps_the_line_break_and_a_line_of_tags_alone_goes():
+    text = (
+        "Bonjour,\n{% if job %}Le poste est ouvert.{% else %}Un projet.{% endif %}\n"
+        "Qu'en dites-vous ?\n  {% if hook %}\n{{ hook }}\n  {% endif %}\nÀ bientôt"
+    )
+    source = Source("custom", "fr", "", text)
+    values = variables(hook="J'ai lu votre article")
+    assert render(source, values).body == (
+        "Bonjour,\nLe poste est ouvert.\nQu'en dites-vous ?\nJ'ai lu votre article\nÀ bientôt"
+    )
+    assert render(source, variables(job=False)).body == (
+        "Bonjour,\nUn projet.\nQu'en dites-vous ?\nÀ bientôt"
+    )
+    # A syntax error still names its line, the lines of tags alone counted.
+    broken = Source("custom", "fr", "", "{% if job %}\nA\n{% endif %}\nB\n{% if %}")
+    with pytest.raises(TemplateProblem, match="line 5"):
+        render(broken, variables())
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("Re: Re: Développeur Java", "Re: Développeur Java"),
+        ("RE : RE : Développeur Java", "Re: Développeur Java"),
+        ("Re[2]: AW: Développeur Java", "Re: Développeur Java"),
+        ("Re: TR: Développeur Java", "Re: Développeur Java"),
+        ("Re: Fwd: Re: Développeur Java", "Re: Développeur Java"),
+        ("Re:\u00a0Développeur   Java", "Re: Développeur Java"),
+        ("TR: Développeur Java", "TR: Développeur Java"),  # no reply mark: as it is
+        ("Réf : 2026-17, Développeur Java", "Réf : 2026-17, Développeur Java"),
+        ("Recrutement : Développeur Java", "Recrutement : Développeur Java"),
+    ],
+)
+def test_a_subject_opens_with_one_re_at_most(given, expected):
+    assert subject_line(given) == expected

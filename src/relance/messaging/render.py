@@ -87,7 +87,8 @@ class _Standalone(jinja2.ext.Extension):
         return _STANDALONE.sub(_swallow_line_break, source)
 
 
-_TAG = r"(?:\{%[^\n]*?%\}|\{#[^\n]*?#\})"
+# A block tag or a comment on one line; what it holds never closes it ("%}" ends it).
+_TAG = r"(?:\{%(?:[^%\n]|%(?!\}))*%\}|\{#(?:[^#\n]|#(?!\}))*#\})"
 _STANDALONE = re.compile(rf"^([ \t]*{_TAG}(?:[ \t]*{_TAG})*)[ \t]*\n", re.MULTILINE)
 
 

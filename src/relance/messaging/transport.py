@@ -126,7 +126,10 @@ def _address(value: str) -> str:
     if not name:
         return address
     if not name.isascii():
-        return f"{_encoded_words(name)} <{address}>"
+        words = _encoded_words(name)
+        last = len(words.rpartition("\n")[2])
+        fold = "\r\n " if last + len(address) + 3 > 74 else " "  # 78 with "To: "
+        return f"{words}{fold}<{address}>"
     return formataddr((name, address))
 
 
@@ -145,8 +148,8 @@ def _bare(value: str) -> str:
 
 
 def _text(value: str) -> str:
-    """A header's text: as is when it is ASCII, else RFC 2047 encoded words of at most 45
-    bytes each (never splitting a character), one per folded line."""
+    """A header's text: as is when it is ASCII, else RFC 2047 encoded words, one per folded
+    line."""
     value = " ".join(value.splitlines())
     if value.isascii() and len(value) < 900:
         return value
@@ -154,16 +157,30 @@ def _text(value: str) -> str:
 
 
 def _encoded_words(value: str) -> str:
-    words, chunk = [], b""
+    """RFC 2047 encoded words of at most 42 bytes of text each (68 characters encoded: a
+    header line with one keeps within 78 characters),
+    never splitting a character, and cut before a space where there is one: a decoder
+    drops the white space between two encoded words (RFC 2047, 6.2), and a cut within a
+    word would show as a space in the few that do not (Python's own address parser)."""
+    words, chunk = [], ""
+    size = 0
     for char in value:
-        encoded = char.encode("utf-8")
-        if len(chunk) + len(encoded) > 45:
-            words.append(chunk)
-            chunk = b""
-        chunk += encoded
+        width = len(char.encode("utf-8"))
+        if size + width > 42:
+            cut = chunk.rfind(" ")
+            if cut > len(chunk) // 2:  # the space opens the next word
+                words.append(chunk[:cut])
+                chunk = chunk[cut:]
+            else:
+                words.append(chunk)
+                chunk = ""
+            size = len(chunk.encode("utf-8"))
+        chunk += char
+        size += width
     words.append(chunk)
     return "\r\n ".join(
-        f"=?utf-8?b?{binascii.b2a_base64(w, newline=False).decode()}?=" for w in words
+        f"=?utf-8?b?{binascii.b2a_base64(w.encode('utf-8'), newline=False).decode()}?="
+        for w in words
     )
 
 
