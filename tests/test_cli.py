@@ -112,6 +112,110 @@ def test_bad_input_exits_with_code_2_and_says_what_was_expected(tmp_path, args, 
     assert words in done.stderr
 
 
+def refused(capsys, *args: str) -> str:
+    """Run the command in this process; it must stop with code 2 before doing anything, and
+    say why on standard error (no traceback)."""
+    from relance.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(list(args))
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        # The seven inputs of issue 12 that ended in a traceback, and their families.
+        (["agenda", "--now", "9999-12-31T23:59:59-14:00"],
+         "relance agenda: --now '9999-12-31T23:59:59-14:00': expected a date from 2000 to 2099"),
+        (["outbox", "list", "--limit", "-3"],
+         "relance outbox list: --limit -3: expected a whole number, 1 or more"),
+        (["simulate", str(ROOT / "src")], f"relance simulate: {ROOT / 'src'}: is a directory; expected a file"),
+        (["agenda", "--now", "2026-02-30T09:00:00+01:00"],
+         "relance agenda: --now '2026-02-30T09:00:00+01:00': 2026-02-30 does not exist (that month has 28 days)"),
+        (["retention", "--now", "2026-02-29T09:00:00+01:00"],
+         "2026-02-29 does not exist (that month has 28 days)"),
+        (["worker", "--now", "2026-03-02T25:00:00+01:00"],
+         "--now '2026-03-02T25:00:00+01:00': 25:00 is not a time of day (00:00 to 23:59)"),
+        (["demo", "--now", "2026-13-02T09:00:00+01:00"], "13 is not a month (01 to 12)"),
+        (["agenda", "--limit", "0"], "--limit 0: expected a whole number, 1 or more"),
+        (["agenda", "--limit", "ten"], "--limit ten: expected a whole number, 1 or more"),
+        (["demo", "--limit", "-1"], "--limit -1: expected a whole number, 1 or more"),
+        (["worker", "--batch", "0"], "--batch 0: expected a whole number from 1 to 10000"),
+        (["worker", "--interval", "0"], "--interval 0: expected a number of seconds above 0"),
+        (["worker", "--interval", "nan"], "--interval nan: expected a number of seconds above 0"),
+        (["worker", "--interval", "inf"], "--interval inf: expected a number of seconds above 0"),
+        (["demo", "--worker-interval", "-5"], "--worker-interval -5: expected a number of seconds"),
+        (["demo", "--port", "70000"], "--port 70000: expected a port number from 1 to 65535, or 0"),
+        (["web", "--port", "-1"], "--port -1: expected a port number from 1 to 65535, or 0"),
+        (["web", "--threads", "0"], "--threads 0: expected a whole number from 1 to 1000"),
+        (["mailbox", "add", "--host", "imap.example.com", "--user", "u", "--port", "99999"],
+         "relance mailbox add: --port 99999: expected a port number from 1 to 65535"),
+        (["sender", "add", "--recruiter", "a@b.example", "--port", "0"],
+         "--port 0: expected a port number from 1 to 65535"),
+        (["sender", "add", "--recruiter", "a@b.example", "--per-minute", "-2"],
+         "--per-minute -2: expected 0 (no limit) or more"),
+        (["export-candidate", "--id", "-1"], "--id -1: expected a whole number, 1 or more"),
+        (["outbox", "resolve", "0", "--sent"], "relance outbox resolve: 0: expected a whole number, 1 or more"),
+        (["inbound", "--classify", str(ROOT)], f"--classify {ROOT}: is a directory; expected a file"),
+        (["simulate", "nowhere.yaml"], "relance simulate: nowhere.yaml: no such file"),
+    ],
+)  # fmt: skip
+def test_a_value_the_command_cannot_use_stops_it_with_what_was_expected(capsys, args, said):
+    assert said in refused(capsys, *args)
+
+
+def test_the_arguments_messages_are_in_the_readers_language(capsys):
+    line = refused(capsys, "outbox", "list", "--limit", "-3", "--lang", "fr")
+    assert line == "relance outbox list: --limit -3 : attendu un nombre entier, 1 ou plus"
+    line = refused(capsys, "agenda", "--lang=fr", "--now", "2026-02-30T09:00:00+01:00")
+    assert "le 2026-02-30 n'existe pas (ce mois-là a 28 jours)" in line
+
+
+@pytest.mark.parametrize(
+    ("date", "said"),
+    [
+        ("2026-02-30T09:15:00+01:00", "events[0].at: 2026-02-30 does not exist (that month has 28 days)"),
+        ("'2026-02-29T09:15:00+01:00'", "events[0].at: 2026-02-29 does not exist (that month has 28 days)"),
+        ("2026-03-02T25:15:00+01:00", "events[0].at: 25:15 is not a time of day (00:00 to 23:59)"),
+        ("9999-12-31T23:15:00+01:00", "events[0].at: expected a date from 2000 to 2099"),
+    ],
+)  # fmt: skip
+def test_a_scenario_date_that_does_not_exist_exits_with_code_2_and_names_the_line(
+    tmp_path, date, said
+):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "recruiters:\n  - {id: r1, name: Claire Dubois, email: claire@agence.example}\n"
+        "candidates:\n  - {id: c1, name: Léa Martin, email: lea@example.org}\n"
+        f"events:\n  - {{at: {date}, type: message_sent, candidate: c1, channel: email}}\n"
+    )
+    done = relance("simulate", str(bad), data_dir=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "Traceback" not in done.stderr
+    assert f"{bad}:6: {said}" in done.stderr
+
+
+def test_a_language_other_than_french_or_english_is_refused_by_name(tmp_path):
+    done = relance("agenda", data_dir=tmp_path, env={"RELANCE_LANGUAGE": "de"})
+    assert done.returncode == 2
+    assert "RELANCE_LANGUAGE='de': expected fr or en" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_setting_out_of_range_stops_the_command_in_the_readers_language(tmp_path):
+    done = relance("agenda", "--lang", "fr", data_dir=tmp_path, env={"RELANCE_SMTP_PORT": "70000"})
+    assert done.returncode == 2
+    assert (
+        "relance agenda: RELANCE_SMTP_PORT='70000' : attendu un nombre entier de 1 à 65535"
+        in done.stderr
+    )
+    assert not (tmp_path / "relance.sqlite3").exists()  # stopped before anything was written
+
+
 def test_a_bad_scenario_exits_with_code_2_and_names_the_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(EXAMPLE.read_text().replace("stars: 3", "stars: 4"))

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from relance import config
@@ -70,3 +72,111 @@ def test_the_data_directory_and_secret_key_are_created_once(tmp_path):
     assert len(key) > 40
     assert config.secret_key(directory, {}) == key
     assert (directory / "secret_key").stat().st_mode & 0o077 == 0
+
+
+SETTINGS = Path(config.__file__).with_name("settings.py")
+
+
+def start_with(monkeypatch, tmp_path, **env: str) -> dict:
+    """Read settings.py as the program does at start, with these variables set."""
+    import runpy
+
+    monkeypatch.setenv("RELANCE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("RELANCE_LANGUAGE", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(SETTINGS))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("RELANCE_LANGUAGE", "de", "expected fr or en"),
+        ("RELANCE_OUTBOX_LEASE_SECONDS", "0", "expected a whole number from 1 to 86400"),
+        ("RELANCE_OUTBOX_LEASE_SECONDS", "-1", "expected a whole number from 1 to 86400"),
+        ("RELANCE_SMTP_PORT", "70000", "expected a whole number from 1 to 65535"),
+        ("RELANCE_SMTP_TIMEOUT", "-5", "expected a whole number from 1 to 3600"),
+        ("RELANCE_SEND_PER_MINUTE", "-1", "expected a whole number, 0 or more"),
+        ("RELANCE_SEND_PER_DAY", "-10", "expected a whole number, 0 or more"),
+        ("RELANCE_SEND_PER_DOMAIN_PER_MINUTE", "-1", "expected a whole number, 0 or more"),
+        ("RELANCE_LOGIN_FAILURE_LIMIT", "-1", "expected a whole number from 1 to 1000"),
+        ("RELANCE_LOGIN_FAILURE_LIMIT", "0", "expected a whole number from 1 to 1000"),
+        ("RELANCE_LOGIN_COOLOFF_MINUTES", "0", "expected a whole number from 1 to 10080"),
+        (
+            "RELANCE_BASE_URL",
+            "relance.example.com",
+            "expected the web app's address, like https://",
+        ),
+        ("RELANCE_BASE_URL", "ftp://relance.example.com", "expected the web app's address"),
+        ("RELANCE_BASE_URL", "https://relance.example.com:99999", "expected the web app's address"),
+        ("RELANCE_BASE_URL", "https://relance.example.com/?x=1", "without ?…"),
+        ("RELANCE_FROM_EMAIL", "relance", "expected an e-mail address"),
+        ("RELANCE_TRUSTED_PROXY", "the-proxy", "expected the TLS proxy's IP address"),
+        ("RELANCE_TRUSTED_PROXY_COUNT", "2", "has no meaning without RELANCE_TRUSTED_PROXY"),
+    ],
+)
+def test_a_setting_outside_what_relance_can_use_is_refused_at_start_by_name(
+    monkeypatch, tmp_path, name, value, expected
+):
+    with pytest.raises(config.ConfigError) as refused:
+        start_with(monkeypatch, tmp_path, **{name: value})
+    assert str(refused.value).startswith(f"{name}={value!r}")
+    assert expected in str(refused.value)
+
+
+def test_the_proxy_settings_are_read_and_checked(monkeypatch, tmp_path):
+    plain = start_with(monkeypatch, tmp_path)
+    assert (plain["RELANCE_TRUSTED_PROXY"], plain["RELANCE_BASE_URL"]) == (
+        "",
+        "http://localhost:8000",
+    )
+    behind = start_with(
+        monkeypatch, tmp_path, RELANCE_TRUSTED_PROXY=" [::1] ", RELANCE_TRUSTED_PROXY_COUNT="2",
+        RELANCE_BASE_URL="https://relance.example.com/",
+    )  # fmt: skip
+    assert behind["RELANCE_TRUSTED_PROXY"] == "::1"
+    assert behind["RELANCE_TRUSTED_PROXY_COUNT"] == 2
+    assert behind["RELANCE_TRUSTED_PROXY_HEADERS"] == ("x-forwarded-for", "x-forwarded-proto")
+    assert behind["RELANCE_BASE_URL"] == "https://relance.example.com"
+    assert behind["SECURE_PROXY_SSL_HEADER"] is None  # Django reads the scheme waitress set
+    with pytest.raises(config.ConfigError, match="RELANCE_TRUSTED_PROXY_COUNT='11'"):
+        start_with(
+            monkeypatch,
+            tmp_path,
+            RELANCE_TRUSTED_PROXY="127.0.0.1",
+            RELANCE_TRUSTED_PROXY_COUNT="11",
+        )
+    with pytest.raises(config.ConfigError, match="or forwarded alone"):
+        start_with(monkeypatch, tmp_path, RELANCE_TRUSTED_PROXY="127.0.0.1",
+                   RELANCE_TRUSTED_PROXY_COUNT="1",
+                   RELANCE_TRUSTED_PROXY_HEADERS="forwarded,x-forwarded-for")  # fmt: skip
+
+
+def test_a_setting_is_refused_in_the_readers_language(monkeypatch, tmp_path):
+    config.use_language("fr")
+    try:
+        with pytest.raises(config.ConfigError) as refused:
+            start_with(monkeypatch, tmp_path, RELANCE_OUTBOX_LEASE_SECONDS="0")
+    finally:
+        config.use_language(None)
+    assert str(refused.value) == (
+        "RELANCE_OUTBOX_LEASE_SECONDS='0' : attendu un nombre entier de 1 à 86400"
+    )
+    assert config.message_language({"LANG": "fr_FR.UTF-8"}) == "fr"
+    assert config.message_language({"RELANCE_LANGUAGE": "en", "LANG": "fr_FR.UTF-8"}) == "en"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://localhost:8000", "localhost"),
+        ("https://127.0.0.1", "localhost"),
+        ("https://[::1]:8443", "localhost"),
+        ("https://relance.localhost", "localhost"),
+        ("http://relance.example.com", "http"),
+        ("https://relance.example.com", None),
+    ],
+)
+def test_links_that_would_not_work_for_candidates_are_recognised(url, problem):
+    assert config.base_url_problem(url) == problem

@@ -141,3 +141,62 @@ def test_an_event_that_cannot_happen_in_its_story_names_its_line(db):
         simulate.run(scenario)
     assert str(caught.value).startswith("plan.yaml:8: events[0]: ")
     assert "no open cv_database thread" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        (  # YAML reads it as a date-time, and the date does not exist: no traceback
+            "events:\n  - {at: 2026-02-30T09:15:00+01:00, type: message_sent, candidate: c1, channel: email}",
+            "plan.yaml:6: events[0].at",
+            "2026-02-30 does not exist (that month has 28 days), in '2026-02-30T09:15:00+01:00'",
+        ),
+        (  # 2026 is not a leap year
+            "events:\n  - {at: '2026-02-29T09:15:00+01:00', type: message_sent, candidate: c1, channel: email}",
+            "plan.yaml:6: events[0].at",
+            "2026-02-29 does not exist (that month has 28 days)",
+        ),
+        (
+            "events:\n  - {at: 2026-03-02T25:15:00+01:00, type: message_sent, candidate: c1, channel: email}",
+            "plan.yaml:6: events[0].at",
+            "25:15 is not a time of day (00:00 to 23:59)",
+        ),
+        (  # a year 9999 overflowed as soon as a day was added to it
+            "events:\n  - {at: 9999-12-31T23:15:00+01:00, type: message_sent, candidate: c1, channel: email}",
+            "plan.yaml:6: events[0].at",
+            "expected a date from 2000 to 2099, got 9999-12-31T23:15:00+01:00",
+        ),
+        (
+            "events:\n  - {at: 2026-03-02T09:15:00+01:00, type: auto_reply_received, candidate: c1, until: 9999-12-31}",
+            "plan.yaml:6: events[0].until",
+            "expected a date from 2000 to 2099, got 9999-12-31",
+        ),
+        (
+            "events:\n  - {at: 2026-03-02T09:15:00+01:00, type: auto_reply_received, candidate: c1, until: 2026-04-31}",
+            "plan.yaml:6: events[0].until",
+            "2026-04-31 does not exist (that month has 30 days)",
+        ),
+    ],
+)
+def test_a_date_that_does_not_exist_is_named_with_its_line(text, where, words):
+    head = GOOD_HEAD.replace("until: 2026-04-15T00:00:00+02:00\n", "")
+    message = error_of(head.replace("start: 2026-03-02T08:00:00+01:00\n", "") + text + "\n")
+    assert message.startswith(where + ": ")
+    assert words in message
+
+
+def test_a_scenario_start_in_a_year_relance_does_not_work_in_is_refused():
+    message = error_of(
+        GOOD_HEAD.replace("until: 2026-04-15T00:00:00+02:00", "until: 9999-12-31T00:00:00+01:00")
+    )
+    assert (
+        message
+        == "plan.yaml:2: scenario.until: expected a date from 2000 to 2099, got 9999-12-31T00:00:00+01:00"
+    )
+
+
+def test_a_directory_is_not_a_scenario(tmp_path):
+    from relance.scenario import load
+
+    with pytest.raises(ScenarioError, match="is a directory; expected a file"):
+        load(tmp_path)
