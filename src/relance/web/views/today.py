@@ -54,6 +54,8 @@ def prefixes() -> dict[str, Any]:
             "voicemail": _("Voicemail"),
             "no_answer": _("No answer"),
             "done": _("Mark done"),
+            "done_elsewhere": _("Sent from my own mailbox: mark done"),
+            "write": _("Write and send the e-mail"),
             "more": _("Snooze or skip"),
         },
     }
@@ -232,5 +234,11 @@ def _row(
     return render(
         request,
         "web/partials/agenda_row.html",
-        {"item": agenda.item_of(thread, now), "done": done, "error": error, **prefixes()},
+        {
+            "item": agenda.item_of(thread, now),
+            "done": done,
+            "error": error,
+            "oob": True,  # the page's live region gets the message too
+            **prefixes(),
+        },
     )

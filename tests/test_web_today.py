@@ -1,0 +1,94 @@
+"""Today's rows: what an action leaves on the page (snooze, send), for every kind of row."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from relance import clock
+from relance.followups.models import Thread
+from tests.conftest import paris
+
+pytestmark = pytest.mark.django_db
+
+
+def group_of(page: str, thread_id: int) -> str | None:
+    """The group of Today ("overdue", "due", "later", "held") that holds a thread's row."""
+    for key in ("overdue", "due", "later", "held"):
+        marker = f'<section class="group {key}"'
+        if marker not in page:
+            continue
+        section = page.split(marker)[1].split("</section>")[0]
+        if f'id="thread-{thread_id}"' in section:
+            return key
+    return None
+
+
+# The engine ignores `snoozed_until` for alerts (engine/decide.py: plan_next applies
+# _earliest_allowed, where the snooze is, only to actions that are not alerts). The web side
+# is ready; this test passes once the engine holds a snoozed alert back (see the report of
+# issue 12: `elif thread.snoozed_until ...` after that call). Strict: it fails as soon as the
+# engine is fixed, so that this marker is removed then.
+@pytest.mark.xfail(strict=True, reason="the engine does not yet hold a snoozed alert back")
+def test_snoozing_an_answer_due_row_puts_it_off(client_of, world):
+    """Paul applied on Monday 2 March: on Saturday 14 March his application is to be
+    answered within two days (an alert, not a message). "Tomorrow" puts it off: after a
+    reload it is no longer to do now, but held back to tomorrow, with the reason."""
+    clock.start_at(paris(2026, 3, 14, 10, 0))
+    alert = Thread.objects.get(candidate=world.paul, situation="answer_deadline")
+    client = client_of(world.admin)
+    assert group_of(client.get(reverse("web:today")).content.decode(), alert.pk) == "due"
+    url = reverse("web:thread_act", args=[alert.pk, "snooze"])
+    row = client.post(url, {"days": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Put off: Tomorrow." in row
+    page = client.get(reverse("web:today")).content.decode()
+    assert group_of(page, alert.pk) == "held"
+    held = page.split(f'id="thread-{alert.pk}"')[1].split("</li>")[0]
+    assert "Waiting: put off by the recruiter until Sunday 15 March at 10:00" in held
+
+
+def test_a_personal_e_mail_row_offers_send_first(client_of, world):
+    """A personal e-mail to write (a rejection after an interview): the row's primary action
+    opens the editor to write and send it; marking it done (sent from one's own mailbox)
+    is the second choice. It used to be the other way round."""
+    from datetime import timedelta
+
+    from relance.followups import services
+    from relance.followups.events import Event, EventType
+    from tests.web_world import NOW
+
+    later = NOW + timedelta(days=6)
+    clock.start_at(later)
+    for stage in ("interview", "final", "rejected"):
+        services.record_event(Event(EventType.STAGE_CHANGED, NOW, world.paul, recruiter=world.admin,
+                                    job=world.job, outcome=stage), NOW)  # fmt: skip
+    thread = Thread.objects.get(candidate=world.paul, situation="rejection")
+    services.complete_task(thread.pk, later, outcome="answered", recruiter=world.admin)
+    thread.refresh_from_db()
+    assert (thread.next_kind, thread.next_channel) == ("task", "email")
+    client = client_of(world.admin)
+    page = client.get(reverse("web:today")).content.decode()
+    row = page.split(f'id="thread-{thread.pk}"')[1].split("</li>")[0]
+    assert '<summary class="button primary">Write and send the e-mail</summary>' in row
+    assert '<button class="primary">' not in row  # "mark done" is not the primary action
+    assert "Sent from my own mailbox: mark done" in row
+    editor = client.get(reverse("web:thread_message", args=[thread.pk])).content.decode()
+    assert '<button type="submit" class="primary">Send this e-mail</button>' in editor
+    # An e-mail the system sends itself keeps "Send now" as its primary action.
+    email_row = page.split(f'id="thread-{world.email_thread.pk}"')[1].split("</li>")[0]
+    assert "Send now" in email_row
+
+
+def test_a_row_action_announces_what_it_did_outside_the_row(client_of, world):
+    """htmx replaces the row: its message is marked to take the focus (relance.js), and the
+    page's live region, outside the row, receives it (an out-of-band swap)."""
+    client = client_of(world.admin)
+    page = client.get(reverse("web:today")).content.decode()
+    assert '<p id="row-status" class="sr" role="status" aria-live="polite"></p>' in page
+    url = reverse("web:thread_act", args=[world.call_thread.pk, "call"])
+    row = client.post(url, {"outcome": "voicemail"}, HTTP_HX_REQUEST="true").content.decode()
+    assert '<p class="done" tabindex="-1" data-focus>Call logged: Voicemail left.</p>' in row
+    assert (
+        '<p id="row-status" class="sr" hx-swap-oob="innerHTML">Call logged: Voicemail left.</p>'
+        in row
+    )
