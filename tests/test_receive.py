@@ -199,3 +199,52 @@ def test_a_message_that_cannot_be_read_is_kept_as_failed_with_why(org, lea, monk
     )
     # Nothing was taken from it: the follow-ups go on.
     assert Thread.objects.filter(candidate=lea, status="open").exists()
+
+
+def test_a_challenge_from_the_candidates_own_address_neither_stops_nor_delays_follow_ups(org, lea):
+    thread = Thread.objects.get(candidate=lea)
+    due, reason = thread.due_at, thread.delay_reason
+    raw = email(
+        "From: lea@example.org\nSubject: Re: suite\nAuto-Submitted: auto-replied\nMessage-ID: <c1@example.org>",
+        "I use a spam filter. Please click below to confirm you are human, and your message will be delivered.",
+    )
+    received = receive(org, raw, T0 + timedelta(days=3))
+    assert (received.outcome, received.kind) == ("ignored", "other")
+    assert InboundMessage.objects.get().why[-1][0] == "challenge"
+    thread.refresh_from_db()
+    assert (thread.status, thread.due_at, thread.delay_reason) == ("open", due, reason)
+
+
+def test_an_exchange_rule_reply_delays_the_follow_ups_and_stops_none(org, lea):
+    raw = email(
+        "From: lea@example.org\nSubject: RE: suite\nX-Auto-Response-Suppress: All\nX-MS-Exchange-Inbox-Rules-Loop: lea@example.org",
+        "Thank you for your message, I will answer as soon as I can.",
+    )
+    received = receive(org, raw, T0 + timedelta(days=2, minutes=1))
+    assert received.kind == "auto_reply"
+    thread = Thread.objects.get(candidate=lea)
+    assert (thread.status, thread.delay_reason) == ("open", "out_of_office")
+
+
+def test_a_bounce_is_matched_by_the_address_we_sent_to(org, lea):
+    raw = email(
+        """From: MAILER-DAEMON@mx.example.org
+Subject: Undelivered Mail Returned to Sender
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+""",
+        """--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.forward.example
+
+Original-Recipient: rfc822;lea@example.org
+Final-Recipient: rfc822; lea.martin@mail.forward.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 user unknown
+
+--b--
+""",
+    )
+    received = receive(org, raw, T0 + timedelta(days=2, hours=1))
+    assert (received.outcome, received.candidates) == ("recorded", [lea.pk])

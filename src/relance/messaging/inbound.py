@@ -14,12 +14,14 @@ is `hard`, 5.7.x (a policy block, usually about the sender) is `policy`, the res
 from __future__ import annotations
 
 import codecs
+import contextlib
 import email
 import email.header
 import hashlib
 import html as _html
 import itertools
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,15 +32,22 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from flufl.bounce import all_failures
 
+# A detector that trips is logged by flufl.bounce with its traceback before it re-raises;
+# classify catches it and goes on without that detector's answer, so the traceback would
+# only frighten whoever reads the output of `relance inbound --classify`.
+logging.getLogger("flufl.bounce").addHandler(logging.NullHandler())
+logging.getLogger("flufl.bounce").propagate = False
+
 KINDS = ("reply", "auto_reply", "bounce", "other")
 
 
 @dataclass(frozen=True)
 class Recipient:
-    address: str
+    address: str  # the address we sent to (a DSN's Original-Recipient when it gives one)
     status: str  # an RFC 3463 code such as 5.1.1, or "" when the message gives none
     severity: str  # hard, soft or policy
     diagnostic: str = ""
+    final: str = ""  # where it ended up (a DSN's Final-Recipient), when another address
 
 
 # Why a message was taken as it was: a code, and the header or subject that said so.
@@ -70,6 +79,12 @@ WHY_SENTENCES = {
     "bounce_subject": ("its subject says so ({detail})", "son objet le dit ({detail})"),
     "report": ("a multipart/report", "un multipart/report"),
     "failed_recipients": ("an X-Failed-Recipients header", "un en-tête X-Failed-Recipients"),
+    "null_sender_failure": (
+        "sent with an empty return path (Return-Path: <>), it says a message could not be "
+        "delivered",
+        "envoyé sans adresse de retour (Return-Path: <>), il dit qu'un message n'a pas pu "
+        "être remis",
+    ),
     "no_recipient": ("no failed recipient found in it", "aucun destinataire en échec n'y figure"),
     "auto_submitted": (
         "Auto-Submitted: {detail} (RFC 3834)",
@@ -155,6 +170,7 @@ class Classification:
         if self.kind == "bounce":
             out["recipients"] = [
                 {"address": r.address, "status": r.status, "severity": r.severity}
+                | ({"final_recipient": r.final} if r.final else {})
                 for r in self.recipients
             ]
         if self.kind == "auto_reply":
@@ -170,13 +186,21 @@ def severity(status: str, diagnostic: str = "") -> str:
     """hard (the address is bad), policy (the sender is blocked) or soft (try later).
 
     The status code decides (RFC 3463: 5.1.x bad mailbox, 5.7.x policy), unless the server's
-    own words say otherwise — servers often put a generic code on a precise sentence.
+    own words say otherwise — servers often put a generic code on a precise sentence: a
+    "User unknown!" under 5.0.0 is hard, "blocked as spam" under 5.1.1 is policy. A refusal
+    of our sender (5.1.7, 5.1.8, or one given in answer to MAIL FROM or HELO) is never the
+    candidate's address being bad; nor is a rate limit.
     """
     text = diagnostic.lower()
-    if status.startswith("5.") and _BAD_ADDRESS.search(text) and not _BLOCKED.search(text):
-        return "hard"
-    if status.startswith("5.") and _BLOCKED.search(text):
-        return "policy"
+    if status.startswith("5."):
+        if status.startswith(("5.1.7", "5.1.8")) or _ABOUT_SENDER.search(text):
+            return "policy"
+        if _RATE_LIMIT.search(text) or _MAILBOX_FULL.search(text):
+            return "soft"
+        if _BAD_ADDRESS.search(text) and not _BLOCKED.search(text):
+            return "hard"
+        if _BLOCKED.search(text):
+            return "policy"
     if status.startswith("5.1."):
         return "hard"
     if status.startswith("5.7."):
@@ -184,18 +208,51 @@ def severity(status: str, diagnostic: str = "") -> str:
     return "soft"
 
 
-_BAD_ADDRESS = re.compile(
-    r"user unknown|unknown user|no such (user|mailbox|recipient|address)|does not exist|"
-    r"doesn't exist|invalid (recipient|mailbox)|unknown (recipient|local[- ]part|mailbox)|"
-    r"mailbox not found|no mailbox here|recipient not found|address (is )?(unknown|invalid)|"
-    r"host (or domain name )?not found|domain not found|unrouteable address|"
-    r"does not accept mail|not accept(ing)? (any )?mail|has moved|no longer (valid|available)|"
+# What real servers write for "this address does not exist" (or its domain), often under a
+# generic code. Phrases, not one server's exact sentence: each covers its variants.
+_NO_SUCH_ADDRESS = (
+    r"user (is )?unknown|unknown (user|recipient|local[- ]part|mailbox|account|address(ee)?)|"
+    r"addressee unknown|user not (known|found|listed)|no such (user|mailbox|recipient|"
+    r"address|account)|(user|mailbox|address|account|recipient) (does not|doesn't) exist|"
+    r"(does not|doesn't) exist|invalid (recipient|mailbox|address|user)|"
+    r"not a valid (recipient|mailbox|user|e-?mail)|mailbox not found|no mailbox here|"
+    r"no users? here by that name|there is no user by that name|recipient not found|"
+    r"recipnotfound|address (is )?(unknown|invalid)|address (was )?not found|"
+    r"(address|recipient|mailbox|user)[^.\n]{0,40}(couldn't|could not|can't|cannot) be found|"
+    r"(wasn't|was not) found at|recipient (name )?is not recogni[sz]ed|"
+    r"not (a )?recogni[sz]ed (e-?mail )?account|not listed in (the )?(domino directory|"
+    r"public name)|domino directory entry does not|not found in (the )?directory|"
+    r"invalid final delivery user(id)?|(not have|no) (a )?final (e-?mail )?delivery point|"
+    r"recipient address rejected: access denied|has moved|"
+    r"no longer (valid|available|active|in use)|"
+    r"account (has been )?(disabled|closed|deactivated|discontinued)|"
     r"destinataire inconnu|utilisateur inconnu|adresse (inconnue|invalide)|n'existe pas|"
-    r"doesn't have an? [\w.-]+ account|no such domain|invalid domain"
+    r"doesn't have an? [\w.-]+ account|"
+    # the domain
+    r"host (or domain name )?not found|domain not found|no such domain|invalid domain|"
+    r"unrouteable address|illegal host/domain|bad destination (host|mailbox)|"
+    r"(couldn't|could not|can't) find (a|any) (mail exchanger|host)|no mx record|"
+    r"no mail exchanger|indicated no smtp service|domain not used for mail|"
+    r"does not accept mail|not accept(ing)? (any )?mail"
 )
+_BAD_ADDRESS = re.compile(_NO_SUCH_ADDRESS)
 _BLOCKED = re.compile(
     r"spam|blocked|block ?list|blacklist|reputation|spf|dkim|dmarc|not authori[sz]ed|"
     r"policy|relay(ing)? (access )?denied|content rejected|virus|ptr|reverse dns"
+)
+# Our sender refused: its address, its domain, our server's name (HELO).
+_ABOUT_SENDER = re.compile(
+    r"sender (address )?(rejected|refused|denied|unknown|invalid|verify failed)|"
+    r"domain of sender|(after|in reply to) mail from|my name was rejected|"
+    r"(after|in reply to) (helo|ehlo)"
+)
+_MAILBOX_FULL = re.compile(
+    r"mailbox (is )?full|over ?quota|quota exceeded|insufficient (disk )?space|"
+    r"boîte (aux lettres )?pleine"
+)
+_RATE_LIMIT = re.compile(
+    r"too many (recipients|messages|mails|connections)|rate[- ]limit|throttl|"
+    r"sending rate|try again later"
 )
 
 
@@ -352,7 +409,15 @@ def read(raw: bytes) -> tuple[Message, list[Why]]:
         notes.append(("too_many_parts", str(MAX_PART_LINES)))
         head = head[:cut]
     head = _CONTENT_TYPE_FIELD.sub(_shorter_field, head)
-    return email.message_from_bytes(head, policy=compat32), notes
+    message = email.message_from_bytes(head, policy=compat32)
+    for part in _parts(message):
+        # The stdlib and flufl.bounce decode a part with its declared charset: one that no
+        # mail may use (idna, punycode, a NUL in its name...) is read as UTF-8 instead.
+        with contextlib.suppress(Exception):
+            charset = part.get_param("charset")
+            if isinstance(charset, str) and not _usable_charset(charset):
+                part.set_param("charset", "utf-8")
+    return message, notes
 
 
 def _nth_start(pattern: re.Pattern[bytes], data: bytes, n: int) -> int | None:
@@ -371,7 +436,8 @@ def _shorter_field(match: re.Match[bytes]) -> bytes:
 def _parts(message: Message, returned: bool = True) -> Iterator[Message]:
     """The parts of `message`, depth first, at most MAX_PARTS (without recursion: the depth
     is bounded by `read`, but no stack is spent on it). Without `returned`, the messages a
-    notification returns or quotes (message/rfc822, text/rfc822-headers) are left out."""
+    notification returns or quotes (message/rfc822, text/rfc822-headers) are left out,
+    unless one is itself a notification (multipart/report) forwarded as an attachment."""
     stack = [message]
     seen = 0
     while stack and seen < MAX_PARTS:
@@ -379,9 +445,17 @@ def _parts(message: Message, returned: bool = True) -> Iterator[Message]:
         seen += 1
         kind = part.get_content_type()
         if not returned and part is not message and kind in _RETURNED_KINDS:
-            continue
+            inner = _contents(part)
+            forwarded = (
+                isinstance(inner, list)
+                and bool(inner)
+                and isinstance(inner[0], Message)
+                and inner[0].get_content_type() == "multipart/report"
+            )
+            if not forwarded:  # a notification forwarded as an attachment is read as one
+                continue
         yield part
-        payload = part.get_payload()
+        payload = _contents(part)
         if isinstance(payload, list):
             stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
 
@@ -416,12 +490,19 @@ def _decode(data: bytes, charset: str | None) -> str:
     (unknown, a NUL in its name, idna, punycode, 'undefined'... some refuse errors='replace')."""
     name = (charset or "utf-8").strip().lower()
     try:
-        codec = codecs.lookup(name)
-        if not getattr(codec, "_is_text_encoding", True) or codec.name in _NOT_MAIL_CHARSETS:
+        if not _usable_charset(name):
             raise LookupError(name)
-        return data.decode(codec.name, "replace")
+        return data.decode(name, "replace")
     except Exception:
         return data.decode("utf-8", "replace")
+
+
+def _usable_charset(name: str) -> bool:
+    try:
+        codec = codecs.lookup(name.strip().lower())
+    except Exception:  # unknown, or a NUL in its name (ValueError)
+        return False
+    return getattr(codec, "_is_text_encoding", True) and codec.name not in _NOT_MAIL_CHARSETS
 
 
 _NOT_MAIL_CHARSETS = {
@@ -470,7 +551,7 @@ def _notification_text(message: Message, limit: int = 200_000) -> str:
 
 _RETURNED = re.compile(
     r"(?im)^[ \t]*(?:"
-    r"-{2,}[^\n]{0,20}?(?:original message|copy of|undelivered message|unsent message|"
+    r"-{2,}[^\n]{0,40}?(?:original message|copy of|undelivered message|unsent message|"
     r"returned message|message headers?)"
     r"|(?:below|here) (?:this line )?is (?:a )?copy of"
     r"|original message (?:headers?|follows|details)"
@@ -486,7 +567,7 @@ def _gather(parts: Iterable[Message], limit: int) -> str:
         if size > limit:
             break
         kind = part.get_content_type()
-        payload = part.get_payload()
+        payload = _contents(part)
         if isinstance(payload, list):
             if kind.startswith("message/"):
                 text = "\n\n".join(_fields_of(p) for p in payload[: MAX_RECIPIENTS + 1])
@@ -505,6 +586,13 @@ def _gather(parts: Iterable[Message], limit: int) -> str:
     return "\n".join(chunks)[:limit]
 
 
+def _contents(part: Message) -> object:
+    """A part's payload as parsed: its parts, or its text. Read from the parser's result,
+    since get_payload() decodes 8-bit text with the declared charset, whatever it is
+    (idna, punycode: a UnicodeError)."""
+    return part._payload  # type: ignore[attr-defined]
+
+
 def _payload(part: Message) -> bytes:
     try:
         data = part.get_payload(decode=True)
@@ -512,7 +600,7 @@ def _payload(part: Message) -> bytes:
         data = None
     if isinstance(data, bytes):
         return data
-    raw = part.get_payload()
+    raw = _contents(part)
     return raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
 
 
@@ -535,10 +623,11 @@ def _sent_on(message: Message) -> date | None:
 # --- bounces -------------------------------------------------------------------------------
 
 _BOUNCE_SENDERS = re.compile(
-    r"^(mailer-daemon|postmaster|mail-daemon|mailer|mail\.daemon|mmdf|smtp|"
-    r"bounce|bounces|mail-delivery-subsystem|microsoftexchange|root|nobody)[^@]*(@|$)",
+    r"^(mailer-daemon|post[_.-]?master|mail-daemon|mailer|mail\.daemon|mmdf|smtp|"
+    r"bounce|bounces|mail-delivery-subsystem|microsoftexchange)[^@]*(@|$)",
     re.I,
 )
+_SYSTEM_SENDERS = re.compile(r"^(root|nobody)(@|$)", re.I)
 _BOUNCE_SUBJECTS = re.compile(
     r"undeliver|undelivered|delivery (status )?notification|delivery failure|"
     r"failure notice|mail delivery|returned mail|returned to sender|could not be delivered|"
@@ -546,6 +635,12 @@ _BOUNCE_SUBJECTS = re.compile(
     r"non remis|non distribu|échec de (la )?(remise|distribution)|mail system error|"
     r"rejected|bounce|nondeliverable|unzustellbar|zustellung fehlgeschlagen|"
     r"error sending|could not send|delivery error|mail error",
+    re.I,
+)
+_FAILURE_TEXT = re.compile(
+    r"could ?n[o']t be delivered|was not delivered|undeliverable|delivery (?:has )?failed|"
+    r"permanent (?:error|failure)|n'a pas pu être (?:remis|distribué)|non remis|"
+    r"unzustellbar",
     re.I,
 )
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
@@ -566,6 +661,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             "5.2.2",
         ),
         (
+            # A status is guessed from the commonest sentences only (a server's own generic
+            # code is kept otherwise); the severity reads the whole list (_BAD_ADDRESS).
             r"user unknown|unknown user|no such (user|mailbox|recipient)|does not exist|"
             r"doesn't exist|not exist|invalid (recipient|mailbox|address)|unknown (recipient|"
             r"local[- ]part|mailbox)|recipient (address )?rejected|no mailbox|mailbox unavailable|"
@@ -577,7 +674,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (
             r"host (or domain name )?not found|domain not found|name or service not known|"
             r"unrouteable|no mx|unknown host|host unknown|domain (does not|doesn't) exist|"
-            r"nxdomain",
+            r"nxdomain|(couldn't|could not) find any host",
             "5.1.2",
         ),
         (
@@ -615,8 +712,9 @@ def _provider_notification(
     # Long lines come back folded by some mail systems as "!" + newline + space.
     body = re.sub(r"!\r?\n ", "", text[start:])
     data = _json_object(body)
-    if data is not None and isinstance(data.get("Message"), str):  # wrapped by SNS
-        data = _json_object(data["Message"])
+    wrapped = data.get("Message") if data is not None else None
+    if isinstance(wrapped, str):  # wrapped by SNS
+        data = _json_object(wrapped)
     if data is None:
         return None
     kind = str(data.get("notificationType") or data.get("eventType") or "")
@@ -663,17 +761,30 @@ def _looks_like_bounce(message: Message, result: Classification) -> bool:
     sender = _header(message, "From")
     address = _address(sender) or sender[:200]
     reasons: list[Why] = []
+    system: Why | None = None
     if _BOUNCE_SENDERS.search(address):
         reasons.append(("mail_server", address))
+    elif _SYSTEM_SENDERS.search(address):
+        # root@, nobody@ send a system's own mail (cron, scripts) as well as bounces: a
+        # sign only beside another one.
+        system = ("mail_server", address)
     if _BOUNCE_SUBJECTS.search(result.subject):
         reasons.append(("bounce_subject", result.subject[:80]))
     if message.get_content_type() == "multipart/report":
         reasons.append(("report", ""))
     if _header(message, "X-Failed-Recipients"):
         reasons.append(("failed_recipients", ""))
+    if (
+        not reasons
+        and _header(message, "Return-Path").replace(" ", "") == "<>"
+        and _FAILURE_TEXT.search(_notification_text(message, 5_000))
+    ):
+        # A null sender is a mail server or an automatic reply; one saying that a message
+        # could not be delivered is a bounce, whatever its subject.
+        reasons.append(("null_sender_failure", ""))
     if not reasons:
         return False
-    result.why.extend(reasons)
+    result.why.extend(([system] if system else []) + reasons)
     return True
 
 
@@ -683,7 +794,7 @@ def _delivery_status(message: Message) -> list[dict[str, str]]:
     for part in _parts(message, returned=False):
         if part.get_content_type() != "message/delivery-status":
             continue
-        payload = part.get_payload()
+        payload = _contents(part)
         texts: Iterable[str]
         if isinstance(payload, list):
             texts = [_fields_of(block) for block in payload if isinstance(block, Message)]
@@ -715,28 +826,60 @@ def _fields(text: str) -> dict[str, str]:
 
 def _recipients_from_dsn(blocks: list[dict[str, str]], message: Message) -> list[Recipient]:
     out: dict[str, Recipient] = {}
+    text = lowered = ""
     for block in blocks:
-        raw = block.get("final-recipient") or block.get("original-recipient") or ""
-        address = raw.split(";", 1)[-1].strip().strip("<>").lower()
-        if "@" not in address:
-            found = _ADDRESS.search(raw)
-            if not found:
-                continue
-            address = found.group(0).lower()
+        # Original-Recipient is the address we sent to (RFC 3464, 2.3.1): the one a candidate
+        # has. Final-Recipient may be where a forward or an alias led it.
+        original = _dsn_address(block.get("original-recipient", ""))
+        final = _dsn_address(block.get("final-recipient", ""))
+        address = original or final
+        if not address:
+            continue
         diagnostic = block.get("diagnostic-code", "")
+        if not re.search(r"[a-z]{3}", diagnostic.partition(";")[2] or diagnostic, re.I):
+            # No words from the server: the notification's own text often gives them
+            # ("userunknown@…: 550 5.1.1 … User unknown").
+            if not text:
+                text = _notification_text(message, 50_000)
+                lowered = text.lower()
+            for name in (address, final):
+                if name and lowered.find(name) >= 0:
+                    diagnostic = _diagnostic(_context(text, lowered, name, []))
+                    break
         status = _status_of(block.get("status", ""), diagnostic, block.get("action", ""))
         out.setdefault(
-            address, Recipient(address, status, severity(status, diagnostic), diagnostic[:300])
+            address,
+            Recipient(
+                address,
+                status,
+                severity(status, diagnostic),
+                diagnostic[:300],
+                final if final != address else "",
+            ),
         )
     return list(out.values())
+
+
+def _dsn_address(value: str) -> str:
+    """The address of a DSN recipient field ("rfc822; lea@example.org"), or ""."""
+    address = value.split(";", 1)[-1].strip().strip("<>").lower()
+    if "@" in address and " " not in address:
+        return address
+    found = _ADDRESS.search(value)
+    return found.group(0).lower() if found else ""
 
 
 def _status_of(declared: str, diagnostic: str, action: str = "") -> str:
     """The most precise status: a code in the diagnostic beats a generic declared one."""
     match = _STATUS.search(declared)
     status = ".".join(match.groups()) if match else ""
-    in_text = _STATUS.search(diagnostic)
-    if in_text and (not status or (status.endswith(".0.0") and in_text.group(1) == status[0])):
+    # Codes of the diagnostic (a relay's generic one may come before the remote's precise
+    # one: "5.1.0 - Unknown address error 550-'5.2.2 ... Mailbox Full'"): the precise first.
+    codes = [m for m in _STATUS.finditer(diagnostic) if m.group(1) != "2" and m[0] != status]
+    in_text = next((m for m in codes if not m[0].endswith(".0")), codes[0] if codes else None)
+    # x.y.0 is "other" within its subject: the remote server's own code, in the diagnostic,
+    # says more (a relay declaring 5.1.0 over the remote "5.2.2 Mailbox full").
+    if in_text and (not status or (status.endswith(".0") and in_text.group(1) == status[0])):
         status = ".".join(in_text.groups())
     if not status or status.endswith(".0.0"):
         guessed = _from_phrases(diagnostic, status[:1] or _class_from_reply(diagnostic, action))
@@ -767,8 +910,12 @@ def _from_phrases(text: str, klass: str) -> str:
 
 
 def _recipients_from_text(message: Message) -> list[Recipient]:
-    """Failed recipients of a bounce that is not a standard DSN."""
-    text = _text(message)
+    """Failed recipients of a bounce that is not a standard DSN.
+
+    Their addresses come from flufl.bounce's detectors (which know where each server writes
+    them) and the X-Failed-Recipients header; their status and the words around them from
+    the notification's own text only, never from the message it returns."""
+    text = _notification_text(message)
     lowered = text.lower()
     addresses: dict[str, bool] = {}  # address -> permanent
     try:
@@ -788,11 +935,20 @@ def _recipients_from_text(message: Message) -> list[Recipient]:
                 addresses.setdefault(address.lower()[:320], True)
     if not addresses:
         addresses = dict.fromkeys(_addresses_in_bounce_text(text), True)
+    failed = list(addresses.items())[:MAX_RECIPIENTS]
+    # Where each failed recipient's own paragraph starts: its address opening a line (an
+    # address inside a sentence, "(generated from ...)", starts none).
+    places = sorted(
+        p
+        for p in (lowered.find(a) for a, _ in failed)
+        if p >= 0 and not lowered[lowered.rfind("\n", 0, p) + 1 : p].strip(" \t<\"'")
+    )
     out = []
-    for address, permanent_failure in list(addresses.items())[:MAX_RECIPIENTS]:
-        context = _context(text, lowered, address)
+    for address, permanent_failure in failed:
+        context = _context(text, lowered, address, places)
         klass = "5" if permanent_failure else ""
-        found = _STATUS.search(context)
+        # A 2.x.x code says a success: beside a failed recipient, it is a version number.
+        found = next((m for m in _STATUS.finditer(context) if m.group(1) != "2"), None)
         if found:
             status = ".".join(found.groups())
             if status.endswith(".0.0"):
@@ -800,8 +956,7 @@ def _recipients_from_text(message: Message) -> list[Recipient]:
         else:
             klass = _class_from_reply(context) or klass or ("5" if permanent_failure else "4")
             status = _from_phrases(context, klass) or f"{klass}.0.0"
-        diagnostic = _diagnostic(context)
-        out.append(Recipient(address, status, severity(status, diagnostic), diagnostic))
+        out.append(Recipient(address, status, severity(status, context), _diagnostic(context)))
     return out
 
 
@@ -813,11 +968,17 @@ def _addresses_in_bounce_text(text: str) -> list[str]:
     return [a for a in dict.fromkeys(found) if not ignored.match(a)][:10]
 
 
-def _context(text: str, lowered: str, address: str, width: int = 600) -> str:
+def _context(text: str, lowered: str, address: str, places: list[int], width: int = 600) -> str:
+    """The words about `address`: what follows it, then what precedes it, neither reaching
+    into another failed recipient's (`places`: where each is first named)."""
     at = lowered.find(address)
     if at < 0:
         return text[:2000]
-    return text[at : at + width] + "\n" + text[max(0, at - 300) : at]
+    end = min([p for p in places if p > at] + [at + width])
+    # What precedes is read only when no other failed recipient comes before (then it would
+    # be that one's words).
+    start = at if any(p < at for p in places) else max(at - 300, 0)
+    return text[at:end] + "\n" + text[start:at]
 
 
 def _diagnostic(context: str) -> str:

@@ -82,7 +82,9 @@ def _act(
     candidates: list[Candidate] = []
     if result.kind == "bounce":
         for recipient in result.recipients:
-            candidate = _by_address(organisation, recipient.address)
+            candidate = _by_address(organisation, recipient.address) or _by_address(
+                organisation, recipient.final
+            )
             if candidate is None and len(result.recipients) == 1:
                 # Forwarded addresses: the returned message is ours, so is its candidate.
                 candidate = _by_our_message_ids(organisation, raw)
