@@ -23,6 +23,7 @@ class Faults:
     refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 5.1.1 ..."
     fail_data: dict[int, str] = field(default_factory=dict)  # nth DATA (1-based) -> reply
     drop_after_data: set[int] = field(default_factory=set)  # nth DATA: keep it, then hang up
+    drop_at_mail: set[int] = field(default_factory=set)  # nth MAIL FROM: hang up at once
 
 
 class Handler:
@@ -31,15 +32,29 @@ class Handler:
         self.received: list[Message] = []
         self.envelopes: list[list[str]] = []  # each received message's RCPT TO addresses
         self.data_count = 0
+        self.mail_count = 0
         self.pipelining = True  # as Postfix, Exim and the large providers offer it
+        self.sessions: list[Any] = []  # the connections' protocol objects, to hang up
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
     ) -> list[str]:
         session.host_name = hostname
+        self.sessions.append(server)
         if self.pipelining:  # aiosmtpd reads commands one by one: pipelining just works
             responses.insert(-1, "250-PIPELINING")
         return responses
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        self.mail_count += 1
+        if self.mail_count in self.faults.drop_at_mail:
+            server.transport.close()  # the line drops before any content
+            return "421 4.3.0 Closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -90,6 +105,16 @@ class SmtpServer:
     @property
     def faults(self) -> Faults:
         return self.handler.faults
+
+    def hang_up_idle(self) -> None:
+        """Close every client connection, as a server does with idle ones after a while."""
+        for server in self.handler.sessions:
+            if server.transport is not None:
+                self.controller.loop.call_soon_threadsafe(server.transport.close)
+        self.handler.sessions.clear()
+        import time
+
+        time.sleep(0.1)  # the loop closes them
 
     def start(self) -> SmtpServer:
         self.controller.start()

@@ -7,12 +7,13 @@ from email.utils import parseaddr
 
 import pytest
 
-from relance.engine import Channel
+from relance.engine import Channel, Situation
 from relance.followups import services
 from relance.followups.events import Event, EventType
-from relance.followups.models import Touchpoint
+from relance.followups.models import Thread, Touchpoint
 from relance.messaging import outbox
 from relance.messaging.models import OutboxMessage
+from relance.people.models import Candidate
 from tests.conftest import approach, paris
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,8 +29,24 @@ def deliver_due(transport, now):
 
 
 def test_a_follow_up_leaves_once_as_a_reply_in_the_thread(org, recruiter, smtp, transport):
-    _, thread = approach(org, recruiter)
+    # The approach itself leaves from Relance (the candidate page's default for an e-mail).
+    lea = Candidate.objects.create(
+        organisation=org, first_name="Léa", last_name="Martin", email="lea@example.org",
+        created_at=T0,
+    )  # fmt: skip
+    services.record_event(
+        Event(EventType.MESSAGE_SENT, T0, lea, recruiter=recruiter, channel=Channel.EMAIL,
+              situation=Situation.FIRST_MESSAGE, send=True),
+        T0,
+    )  # fmt: skip
+    thread = Thread.objects.get(candidate=lea)
+    assert not Touchpoint.objects.filter(thread=thread).exists()  # nothing left yet
+    services.queue_send(thread.pk, T0)
+    deliver_due(transport, T0)
     approach_id = Touchpoint.objects.get(thread=thread, step=0).message_id
+    assert smtp.received[0]["Message-ID"] == approach_id
+    smtp.received.clear()
+    thread.refresh_from_db()
     row, _ = services.queue_send(thread.pk, thread.due_at)
     assert row is not None
     assert row.status == "pending"
@@ -112,6 +129,58 @@ def test_a_connection_lost_after_the_data_leaves_the_message_uncertain_never_res
     assert len(smtp.received) == 1
 
 
+def test_a_connection_the_server_closed_while_idle_is_opened_again_and_the_message_leaves(
+    org, recruiter, smtp, transport
+):
+    """Issue 12: the connection kept between cycles was closed by the server; the next
+    message failed before any content left and stayed `uncertain` for ever."""
+    rows, now = queue(org, recruiter, 2)
+    deliver_due(transport, now)
+    assert len(smtp.received) == 2
+    second, _ = services.queue_send(approach(org, recruiter, email="c9@example.org")[1].pk, now)
+    smtp.hang_up_idle()  # the server's idle timeout
+    deliver_due(transport, now + timedelta(minutes=5))
+    second.refresh_from_db()
+    assert (second.status, second.attempts) == ("sent", 1)
+    assert [m["To"].rpartition("<")[2].rstrip(">") for m in smtp.received][-1] == "c9@example.org"
+    assert len(smtp.received) == 3
+
+
+def test_an_idle_connection_is_checked_before_use(org, recruiter, smtp):
+    from django.core.mail import get_connection
+
+    connection = get_connection(
+        "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=smtp.port, timeout=5
+    )
+    checked = outbox.DjangoTransport(connection, idle_check=0)  # every use counts as idle
+    rows, now = queue(org, recruiter, 1)
+    deliver_due(checked, now)
+    smtp.hang_up_idle()
+    _, thread = approach(org, recruiter, email="c7@example.org")
+    row, _ = services.queue_send(thread.pk, now)
+    deliver_due(checked, now + timedelta(minutes=5))
+    row.refresh_from_db()
+    assert (row.status, len(smtp.received)) == ("sent", 2)
+    assert smtp.handler.mail_count == 2  # the dead connection was not even tried
+    checked.close()
+
+
+def test_a_line_lost_before_the_content_left_is_retried_never_uncertain(
+    org, recruiter, smtp, transport
+):
+    """On a fresh connection too: the server hangs up at MAIL FROM. Nothing of the message
+    was handed over, so it is retried later (not `uncertain`), and leaves once."""
+    smtp.faults.drop_at_mail.add(1)
+    rows, now = queue(org, recruiter, 1)
+    deliver_due(transport, now)
+    row = OutboxMessage.objects.get(pk=rows[0].pk)
+    assert row.status == "pending"
+    assert "before the content" in row.last_error
+    deliver_due(transport, row.due_at)
+    row.refresh_from_db()
+    assert (row.status, len(smtp.received)) == ("sent", 1)
+
+
 def queue(org, recruiter, count: int) -> tuple[list[OutboxMessage], object]:
     """The follow-up e-mails of `count` candidates (c0@, c1@…) in the outbox, and the
     moment all are due."""
@@ -137,6 +206,64 @@ def test_a_worker_that_died_leaves_claimed_rows_to_others_and_sending_rows_uncer
         "uncertain": 1,
     }
     assert OutboxMessage.objects.get(pk=claimed[0]).status == "uncertain"
+
+
+def test_a_row_taken_back_after_its_lease_is_never_sent_by_the_worker_that_lost_it(
+    org, recruiter, smtp, transport
+):
+    """A worker whose lease ran out (it hung) must not send a row another worker has
+    claimed since: the row becomes `sending` only for the worker that holds it."""
+    rows, now = queue(org, recruiter, 2)
+    slow = outbox.claim(now, "worker-a")
+    checked = outbox._check(slow, now, "worker-a")  # the rules allow both: then it hangs
+    later = now + outbox.lease() + timedelta(seconds=1)
+    outbox.recover(later)
+    assert outbox.claim(later, "worker-b") == slow
+    # worker-a wakes up: neither a new pass nor the one it was in sends anything.
+    assert outbox.deliver_batch(slow, transport, now, worker="worker-a") == []
+    outbox._send(checked, outbox.Transports(transport), now, bool)
+    assert len(smtp.received) == 0
+    assert set(OutboxMessage.objects.values_list("claimed_by", "status")) == {("worker-b", "claimed")}
+    outbox.deliver_batch(slow, transport, later, worker="worker-b")  # which holds them
+    assert len(smtp.received) == 2
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_slow_batch_renews_its_leases_as_it_goes(org, recruiter, smtp, transport, monkeypatch):
+    """Each row marked `sending` gets a lease from that moment, and the batch's other rows
+    are renewed as time passes: another worker's recovery never takes a live worker's rows."""
+    rows, now = queue(org, recruiter, 3)
+    claimed = outbox.claim(now, "worker-a")
+    clock = [1000.0]
+    monkeypatch.setattr(outbox.time, "monotonic", lambda: clock[0])
+    leases = []
+    original = transport.send
+
+    def slow_send(message, following=None):
+        clock[0] += outbox.lease().total_seconds() * 0.6  # each message takes 0.6 lease
+        leases.append(
+            list(OutboxMessage.objects.filter(pk__in=claimed).values_list("lease_until", flat=True))
+        )
+        return original(message, following)
+
+    monkeypatch.setattr(transport, "send", slow_send)
+    outbox.deliver_batch(claimed, transport, now)
+    # While the third message was being sent (1.8 leases after the claim), every row
+    # still held a lease ahead of the time that had passed.
+    passed = now + timedelta(seconds=outbox.lease().total_seconds() * 1.8)
+    assert all(until is None or until > passed for until in leases[-1])
+    assert OutboxMessage.objects.filter(status="sent").count() == 3
+
+
+def test_an_uncertain_row_is_looked_for_in_sent_only_after_the_settle_delay(org, recruiter):
+    rows, now = queue(org, recruiter, 1)
+    outbox.claim(now, "worker-a")
+    OutboxMessage.objects.filter(pk=rows[0].pk).update(status="sending")
+    expired = now + outbox.lease() + timedelta(seconds=1)
+    outbox.recover(expired)
+    row = OutboxMessage.objects.get(pk=rows[0].pk)
+    assert row.status == "uncertain"
+    assert row.due_at == expired + outbox.settle_delay()
 
 
 def test_retries_back_off_exponentially_up_to_a_ceiling():

@@ -195,6 +195,12 @@ RELANCE_ENCRYPTION_KEY = os.environ.get("RELANCE_ENCRYPTION_KEY", "")
 RELANCE_OUTBOX_LEASE_SECONDS = config.env_int(
     "RELANCE_OUTBOX_LEASE_SECONDS", 300, low=1, high=86_400
 )
+# How long an `uncertain` e-mail waits before it is looked for in its sender's Sent folder:
+# a provider may file what it accepted there seconds or minutes later, and a message not
+# found yet must not be taken for one that never left (seconds).
+RELANCE_UNCERTAIN_SETTLE_SECONDS = config.env_int(
+    "RELANCE_UNCERTAIN_SETTLE_SECONDS", 600, low=0, high=7 * 86_400
+)
 
 # Limits of the installation's relay, for recruiters without a sending identity of their
 # own (0: none; a sender's own limits are set with `relance sender add`).

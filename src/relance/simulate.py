@@ -9,9 +9,9 @@ Everything happens in one transaction that is rolled back at the end.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -114,15 +114,20 @@ class _Replay:
         slug: str | None = None,
         act_before: datetime | None = None,
         after_each: Callable[[datetime], None] | None = None,
+        task_delays: Sequence[timedelta] = (),
     ) -> None:
         self.scenario = scenario
         self.after_each = after_each  # called after every event and action (for tests)
+        # How long after it comes due each task is done (in turn; none: at once): the
+        # property tests let a recruiter do their tasks late, as people do.
+        self.task_delays = list(task_delays)
+        self.later: list[tuple[datetime, int, int | None]] = []  # tasks to do then
         # The system's sends go through the real outbox, to a transport that keeps them.
         self.transport = MemoryTransport()
         self.slug = slug
         self.act_before = act_before  # the demo: what comes due later is left undone
         self.lines: list[Line] = []
-        self.emitted: set[tuple[int, int | None, str]] = set()
+        self.emitted: set[tuple[int, int | None, str, str]] = set()
 
     def run(self) -> Result:
         self._setup()
@@ -131,7 +136,8 @@ class _Replay:
         for _ in range(MAX_STEPS):
             next_event = events[position].at if position < len(events) else None
             due = self._next_due()
-            moments = [m for m in (next_event, due[0] if due else None) if m is not None]
+            late = min(self.later)[0] if self.later else None
+            moments = [m for m in (next_event, due[0] if due else None, late) if m is not None]
             if not moments:
                 break
             now = min(moments)
@@ -140,6 +146,8 @@ class _Replay:
             if next_event is not None and next_event <= now:
                 self._event(events[position])
                 position += 1
+            elif late is not None and late <= now:
+                self._do_late(now)
             elif due is not None:
                 self._due(due[1], due[2], now)
             if self.after_each is not None:
@@ -211,7 +219,7 @@ class _Replay:
         for column, what in (("due_at", "action"), ("deadline_at", "deadline")):
             rows = open_threads.filter(**{f"{column}__isnull": False}).order_by(column, "pk")
             for thread in rows.iterator(chunk_size=100):
-                if (thread.pk, thread.action_index, what) in self.emitted:
+                if (thread.pk, thread.action_index, what, thread.next_kind) in self.emitted:
                     continue
                 moment = getattr(thread, column)
                 if best is None or moment < best[0]:
@@ -267,7 +275,8 @@ class _Replay:
             self._effects(outbox.deliver_batch(ids, self.transport, now))
 
     def _due(self, thread: Thread, what: str, now: datetime) -> None:
-        self.emitted.add((thread.pk, thread.action_index, what))
+        # Keyed by kind too: a send held back for rewriting (rule 7) comes back as a task.
+        self.emitted.add((thread.pk, thread.action_index, what, thread.next_kind))
         if what == "deadline":
             self._line(thread, "alert", "sla_overdue", now)
             return
@@ -277,12 +286,38 @@ class _Replay:
             effects = services.perform_send(thread.pk, now, self.transport)
             self._effects(effects[:1], planned_at=thread.nominal_at)
             self._effects(effects[1:])
+            if effects and effects[0].kind == "task":
+                # Held back for rewriting (rule 7): now a task, handed out like any other.
+                self.emitted.add((thread.pk, thread.action_index, what, "task"))
+                if self._auto_complete(now):
+                    self._do_task(thread, now)
         elif thread.next_kind == "task":
             self._line(thread, "task", thread.delay_reason or thread.reason, now)
             if self._auto_complete(now):
-                self._effects(services.complete_task(thread.pk, now))
+                self._do_task(thread, now)
         else:
             self._line(thread, "alert", thread.reason, now)
+
+    def _do_task(self, thread: Thread, now: datetime) -> None:
+        delay = self.task_delays.pop(0) if self.task_delays else timedelta()
+        if delay:
+            self.task_delays.append(delay)
+            self.later.append((now + delay, thread.pk, thread.action_index))
+            return
+        self._effects(services.complete_task(thread.pk, now))
+
+    def _do_late(self, now: datetime) -> None:
+        """A task done some time after it came due, if it is still to do (an answer may
+        have ended the thread, a rule may hold it back now: then it is not done)."""
+        self.later.sort()
+        _, thread_id, index = self.later.pop(0)
+        thread = Thread.objects.filter(pk=thread_id, status=Thread.Status.OPEN).first()
+        if thread is None or thread.action_index != index:
+            return
+        try:
+            self._effects(services.complete_task(thread_id, now))
+        except services.NotDue:  # held back at this moment: the recruiter tries again later
+            self.later.append((now + timedelta(hours=1), thread_id, index))
 
     def _auto_complete(self, due: datetime) -> bool:
         if self.act_before is not None:

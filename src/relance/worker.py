@@ -77,7 +77,7 @@ class Worker:
             claimed = outbox.claim(now, self.name, self.batch)
             if not claimed:
                 break
-            outbox.deliver_batch(claimed, self.transport, now, self.stopping.is_set)
+            outbox.deliver_batch(claimed, self.transport, now, self.stopping.is_set, self.name)
             self._count(claimed, report)
         if not self.stopping.is_set():
             for reading in mailboxes.read_all(now):

@@ -5,7 +5,14 @@ what comes next (send, task, alert, wait, stop), when, and why.
 """
 
 from relance.engine.calendar import CalendarError
-from relance.engine.decide import EngineError, acknowledgement, decide, opening, plan_next
+from relance.engine.decide import (
+    EngineError,
+    acknowledgement,
+    decide,
+    opening,
+    plan_next,
+    window_for,
+)
 from relance.engine.policy import Policy, PolicyError
 from relance.engine.priority import priority_key
 from relance.engine.types import (
@@ -51,4 +58,5 @@ __all__ = [
     "opening",
     "plan_next",
     "priority_key",
+    "window_for",
 ]

@@ -51,3 +51,6 @@ class Event:
     # Hard rule 8: starting a thread while another recruiter follows this person up needs
     # a confirmation. An event that already happened (a message sent) is confirmed.
     confirmed: bool = True
+    # A message to send from Relance (through the outbox) rather than one already sent
+    # from the recruiter's own mailbox: only starting a thread by e-mail.
+    send: bool = False

@@ -18,6 +18,7 @@ from relance.engine import (
     CallOutcome,
     Channel,
     Direction,
+    Mode,
     Purpose,
     Situation,
     Stage,
@@ -142,10 +143,34 @@ def _open_thread(
     return thread
 
 
+def _due_step(event: Event, channel: Channel) -> Thread | None:
+    """The open thread whose next step is of this kind — a call, or a written message on
+    this channel — and whose time has come, if any: a call or a message recorded through
+    any door (Today, the candidate page, an event) is that step done, not a contact beside
+    it. The recruiter's own thread first, then the one due first."""
+    rows = Thread.objects.filter(
+        candidate=event.candidate,
+        status=Thread.Status.OPEN,
+        next_channel=channel.value,
+        next_kind__in=[Mode.TASK.value, Mode.SEND.value],
+        nominal_at__lte=event.at,
+    )
+    if event.situation is not None:
+        rows = rows.filter(situation=event.situation)
+    recruiter = _recruiter_for(event)
+    mine = recruiter.pk if recruiter is not None else None
+    threads = sorted(rows, key=lambda t: (t.recruiter_id != mine, t.due_at or event.at, t.pk))
+    if not threads:
+        return None
+    thread = threads[0]
+    thread.candidate = event.candidate  # one candidate object for the whole event
+    return thread
+
+
 def _start_thread(
     event: Event,
     situation: Situation,
-    start: Touchpoint,
+    start: Touchpoint | None,
     *,
     recruiter: Recruiter | None,
     application: Application | None = None,
@@ -212,16 +237,11 @@ def _application(event: Event, stage_if_new: Stage) -> Application | None:
 def _on_message_sent(event: Event) -> list[Effect]:
     channel = event.channel or Channel.EMAIL
     application = _application(event, Stage.CONTACTED)
-    if event.situation is None:
-        _add_touch(
-            event,
-            TouchKind.MESSAGE,
-            direction=Direction.OUT,
-            channel=channel,
-            application=application,
-        )
-        return []
-    thread = _open_thread(event.candidate, event.situation, _recruiter_for(event))
+    thread = None
+    if event.situation is not None:
+        thread = _open_thread(event.candidate, event.situation, _recruiter_for(event))
+    if thread is None and not event.send:
+        thread = _due_step(event, channel)
     if thread is not None:
         # The recruiter did the thread's next step by hand.
         record_step(
@@ -233,12 +253,23 @@ def _on_message_sent(event: Event) -> list[Effect]:
             body=event.body,
         )
         return []
+    if event.situation is None:
+        _add_touch(
+            event,
+            TouchKind.MESSAGE,
+            direction=Direction.OUT,
+            channel=channel,
+            application=application,
+        )
+        return []
     if event.situation not in _STARTED_BY_A_MESSAGE:
         raise InputError(
             f"{event.candidate}: no open {event.situation} thread for this message to continue; "
             f"a message starts only {', '.join(sorted(_STARTED_BY_A_MESSAGE))}"
         )
     recruiter = _recruiter_for(event)
+    if event.send:
+        return _start_to_send(event, recruiter, application)
     subject, body = event.subject, event.body
     name = f"{event.situation}.0.{channel}"
     if not body and compose.exists(event.candidate.organisation, name, event.candidate.language):
@@ -259,12 +290,43 @@ def _on_message_sent(event: Event) -> list[Effect]:
     thread, effects = _start_thread(
         event, event.situation, start, recruiter=recruiter, application=application
     )
-    message_id = (
-        compose.message_id(thread.organisation_id, "t", thread.pk, 0)
-        if channel is Channel.EMAIL
-        else ""
+    # A message sent from the recruiter's own mailbox: no Message-ID of ours.
+    Touchpoint.objects.filter(pk=start.pk).update(thread=thread)
+    return effects
+
+
+def _start_to_send(
+    event: Event, recruiter: Recruiter | None, application: Application | None
+) -> list[Effect]:
+    """Start a thread whose first e-mail leaves from Relance: nothing is on the timeline
+    until the server accepts it. The thread's next action is that e-mail, under every
+    hard rule (sending hours, the pressure cap); the worker writes it to the outbox, or,
+    when the recruiter wrote it themselves, it is written now as they wrote it."""
+    if event.situation is not Situation.FIRST_MESSAGE or event.channel not in (
+        None,
+        Channel.EMAIL,
+    ):
+        raise InputError(
+            f"{event.candidate}: Relance sends only the first message of an approach by e-mail"
+        )
+    if not event.candidate.email:
+        raise InputError(f"{event.candidate}: no e-mail address to send the first message to")
+    # Only what happens after this moment can stop the thread: its start is the
+    # candidate's latest touchpoint (the first e-mail has none until it leaves).
+    latest = Touchpoint.objects.filter(candidate=event.candidate).order_by("-at", "-pk").first()
+    thread, effects = _start_thread(
+        event, event.situation, latest, recruiter=recruiter, application=application
     )
-    Touchpoint.objects.filter(pk=start.pk).update(thread=thread, message_id=message_id)
+    subject, body = event.subject.strip(), event.body.strip()
+    if subject or body:
+        if not (subject and body):
+            raise InputError(f"{event.candidate}: an e-mail needs a subject and a body")
+        rendered = compose.Rendered(
+            f"{event.situation}.0.email", event.candidate.language, subject, body
+        )
+        message_id = compose.message_id(thread.organisation_id, "t", thread.pk, 0)
+        outbox.write(thread, 0, 0, event.situation.value, False, rendered, message_id,
+                     event.at, by_hand=True)  # fmt: skip
     return effects
 
 
@@ -359,8 +421,12 @@ def _on_application_received(event: Event) -> list[Effect]:
 def _on_call(event: Event) -> list[Effect]:
     outcome = event.outcome or CallOutcome.NO_ANSWER
     direction = Direction.IN if event.direction == Direction.IN else Direction.OUT
-    if event.situation is not None and direction is Direction.OUT:
-        thread = _open_thread(event.candidate, event.situation, _recruiter_for(event))
+    if direction is Direction.OUT:
+        thread = None
+        if event.situation is not None:
+            thread = _open_thread(event.candidate, event.situation, _recruiter_for(event))
+        if thread is None:
+            thread = _due_step(event, Channel.PHONE)
         if thread is not None:
             record_step(thread, event.at, Channel.PHONE, recruiter=event.recruiter, outcome=outcome)
             return []

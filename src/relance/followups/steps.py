@@ -23,6 +23,7 @@ from relance.engine import (
     TouchKind,
     decide,
     opening,
+    window_for,
 )
 from relance.engine.rules import near_duplicate_of
 from relance.followups import sql
@@ -51,7 +52,15 @@ ACKNOWLEDGEMENT = "acknowledgement"
 
 
 class NotDue(Exception):
-    """The thread has nothing of that kind due now."""
+    """The thread has nothing of that kind due now. `code` and `params`, when given, say
+    why in the engine's words (a reason code with its sentence)."""
+
+    def __init__(
+        self, message: str, code: str = "", params: dict[str, str | int] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params or {}
 
 
 def queue_send(thread_id: int, now: datetime) -> tuple[OutboxMessage | None, list[Effect]]:
@@ -317,6 +326,17 @@ def complete_task(
         # Only what is due: doing a follow-up early would break the rules that timed it.
         if decision.kind not in (DecisionKind.TASK, DecisionKind.SEND):
             raise NotDue(f"thread {thread_id}: nothing due to do now ({decision.kind})")
+        # Due since earlier, but not at this hour: a message or a call outside its window
+        # waits for the window to open again (hard rule 6), as the worker's sends do.
+        policy = organisation_policy(thread.candidate)
+        opens = opening(decision, candidate_view(thread.candidate, []), policy, now)
+        if opens > now:
+            window = window_for(decision.channel, policy)
+            raise NotDue(
+                f"thread {thread_id}: outside its hours until {opens.isoformat()}",
+                "call_window" if decision.channel is Channel.PHONE else "sending_window",
+                {"window": f"{window[0]:%H:%M}–{window[1]:%H:%M}"},
+            )
         channel = decision.channel or Channel.PHONE
         if channel.written and not body:
             rendered = render_for(thread, decision, now)

@@ -76,11 +76,9 @@ def record_step(
         subject=subject,
         body=body,
         reason=reason,
-        message_id=compose.message_id(
-            thread.organisation_id, "t", thread.pk, thread.action_index or 0
-        )
-        if channel is Channel.EMAIL
-        else "",
+        # Only a message that left from Relance has a Message-ID of ours: one a recruiter
+        # sent from their own mailbox does not (a follow-up must not claim to answer it).
+        message_id=message_id,
     )
     note_contact(thread.candidate, touch)
     return touch

@@ -115,16 +115,21 @@ def _quoted(folder: str) -> str:
 def resolve_uncertain(now: datetime) -> dict[str, int]:
     """Settle `uncertain` outbox rows against their sender's Sent folder, by Message-ID.
 
-    Only for mailboxes whose provider files every accepted message there (`sent_folder`):
-    found, the message left (it is recorded as sent); not found, it never reached the
-    server (it is sent again). Rows of other senders stay uncertain, for a person to decide
+    Only for mailboxes whose provider files every accepted message there (`sent_folder`),
+    and only once the row has been uncertain for RELANCE_UNCERTAIN_SETTLE_SECONDS: found,
+    the message left (it is recorded as sent); not found, it never reached the server (it
+    is sent again). Rows of other senders stay uncertain, for a person to decide
     (`relance outbox resolve`).
     """
     from relance.messaging.models import OutboxMessage
     from relance.messaging.outbox import settle
 
     counts = {"sent": 0, "resend": 0, "undecided": 0}
-    rows = list(OutboxMessage.objects.filter(status=OutboxMessage.Status.UNCERTAIN))
+    # Only once a provider has had time to file what it accepted (the row's due_at, set
+    # when it became uncertain): not found yet must not mean "never left".
+    rows = list(
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.UNCERTAIN, due_at__lte=now)
+    )
     by_sender: dict[tuple[int, int | None], list[OutboxMessage]] = {}
     for row in rows:
         by_sender.setdefault((row.organisation_id, row.recruiter_id), []).append(row)

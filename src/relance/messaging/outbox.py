@@ -11,6 +11,7 @@ written only once the server accepted the message.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -193,15 +194,25 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.RELANCE_OUTBOX_LEASE_SECONDS)
 
 
+def settle_delay() -> timedelta:
+    """How long an uncertain row waits before it is looked for in the Sent folder
+    (RELANCE_UNCERTAIN_SETTLE_SECONDS, ten minutes by default)."""
+    return timedelta(seconds=settings.RELANCE_UNCERTAIN_SETTLE_SECONDS)
+
+
 def recover(now: datetime) -> dict[str, int]:
     """Rows whose worker died: a claimed one was never handed over (claim it again later);
-    a sending one may have left (uncertain: never resent blindly)."""
+    a sending one may have left (uncertain: never resent blindly). A live worker renews
+    its leases as it goes, so only a worker that stopped (or hung for longer than a lease)
+    loses its rows. An uncertain row's `due_at` is when it may be settled."""
     expired = OutboxMessage.objects.filter(lease_until__lt=now)
     back = expired.filter(status=OutboxMessage.Status.CLAIMED).update(
         status=OutboxMessage.Status.PENDING, lease_until=None, claimed_by=""
     )
     uncertain = expired.filter(status=OutboxMessage.Status.SENDING).update(
-        status=OutboxMessage.Status.UNCERTAIN, last_error="the worker stopped while sending"
+        status=OutboxMessage.Status.UNCERTAIN,
+        last_error="the worker stopped while sending",
+        due_at=now + settle_delay(),
     )
     return {"pending_again": back, "uncertain": uncertain}
 
@@ -219,6 +230,7 @@ def deliver_batch(
     transport: Transport | Transports,
     now: datetime,
     stopping: Callable[[], bool] = bool,
+    worker: str | None = None,
 ) -> list[services.Effect]:
     """Deliver claimed rows: check the hard rules again for all of them at once, send them
     one after the other over the transport's connection, then record the sent ones on the
@@ -227,19 +239,22 @@ def deliver_batch(
     Each message's hand-over is durable before it happens, and its acceptance before the
     next one is handed over: the transaction that records message n as sent also marks
     n+1 as sending. A worker killed at any moment leaves at most one row `sending` (then
-    `uncertain`); rows it had claimed but not reached go back to the queue.
+    `uncertain`); rows it had claimed but not reached go back to the queue. A `worker`
+    handles only the rows it still holds (none that another took back after its lease).
     """
     from relance.followups.steps import record_sent
 
     if not ids:
         return []
     transports = transport if isinstance(transport, Transports) else Transports(transport)
-    ready = _check(ids, now)
+    ready = _check(ids, now, worker)
     sent, effects = _send(ready, transports, now, stopping)
     return effects + record_sent(sent, now)
 
 
-def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision | None]]:
+def _check(
+    ids: list[int], now: datetime, worker: str | None = None
+) -> list[tuple[OutboxMessage, Decision | None]]:
     """The rows that may go now, with the engine's decision; the others are cancelled (a
     rule stops them for good), put back to wait (a rule holds them until a later moment),
     or released (a second message to a candidate already in this batch)."""
@@ -247,12 +262,12 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
     from relance.pools import recheck
 
     with transaction.atomic():
-        rows = sql.objects(
-            OutboxMessage,
-            f"id IN ({sql.marks(ids)}) AND status IN ('claimed', 'pending')",
-            list(ids),
-            order_by="due_at, id",
-        )
+        held: list[object] = list(ids)
+        condition = f"id IN ({sql.marks(ids)}) AND status IN ('claimed', 'pending')"
+        if worker is not None:
+            condition = f"id IN ({sql.marks(ids)}) AND status = 'claimed' AND claimed_by = %s"
+            held.append(worker)
+        rows = sql.objects(OutboxMessage, condition, held, order_by="due_at, id")
         if not rows:
             return []
         # Candidates first, then senders, each in id order: as every writer does.
@@ -323,9 +338,15 @@ def _check(ids: list[int], now: datetime) -> list[tuple[OutboxMessage, Decision 
         unclaimed = [row.pk for row, _ in ready if row.status == OutboxMessage.Status.PENDING]
         if unclaimed:  # delivered at once, without a worker (simulate, the demo's history)
             OutboxMessage.objects.filter(pk__in=unclaimed).update(
-                status=OutboxMessage.Status.CLAIMED, lease_until=now + lease()
+                status=OutboxMessage.Status.CLAIMED, lease_until=now + lease(), claimed_by=INLINE
             )
+            for row, _ in ready:
+                row.claimed_by = row.claimed_by or INLINE
     return ready
+
+
+# Who holds rows delivered at once, without a worker's claim (simulate, the demo's history).
+INLINE = "inline"
 
 
 def _send(
@@ -336,7 +357,9 @@ def _send(
 ) -> tuple[list[tuple[OutboxMessage, Decision | None]], list[services.Effect]]:
     sent: list[tuple[OutboxMessage, Decision | None]] = []
     effects: list[services.Effect] = []
-    step = _Step(now)
+    if not ready:
+        return sent, effects
+    step = _Step(now, [row.pk for row, _ in ready])
     left = list(ready)
     paused: set[int | None] = set()
     following: Outgoing | None = None  # the next message, its envelope maybe sent ahead
@@ -346,8 +369,8 @@ def _send(
             if following is None or following.message_id != row.message_id:
                 following = outgoing(row, now)
             message, following = following, None
-            if not step.next(row.pk):
-                continue  # cancelled meanwhile (an answer, an unsubscribe came in)
+            if not step.next(row.pk, row.claimed_by):
+                continue  # cancelled or taken back meanwhile (an answer came in…)
             row.attempts += 1
             transport = transports.for_sender(row.sender)
             if left and transports.for_sender(left[0][0].sender) is transport:
@@ -358,7 +381,7 @@ def _send(
                 row.status, row.sent_at = OutboxMessage.Status.SENT, now
                 sent.append((row, decision))
                 continue
-            step.next(None)
+            step.next(None, row.claimed_by)
             effects += _record_failure(row, result, now)
             if row.status == OutboxMessage.Status.PENDING and row.last_error.endswith(
                 "sender_paused"
@@ -369,7 +392,7 @@ def _send(
                 ]
     finally:
         transports.abandon()
-        step.next(None)
+        step.next(None, "")
         for row, _ in left:  # stopped: the rest go back to the queue at once
             OutboxMessage.objects.filter(pk=row.pk, status=OutboxMessage.Status.CLAIMED).update(
                 status=OutboxMessage.Status.PENDING, lease_until=None, claimed_by=""
@@ -381,48 +404,77 @@ class _Step:
     """The one durable step between two hand-overs: the message just accepted becomes
     `sent` and the next one `sending`, in a single statement (its own transaction: one
     round trip to the database per message). Run on the driver's own cursor: Django's
-    wrapper around it would cost as much as SQLite's commit."""
+    wrapper around it would cost as much as SQLite's commit.
 
-    def __init__(self, now: datetime) -> None:
+    A row becomes `sending` only while this worker still holds it (another worker may
+    have taken it back after a lease ran out: then it is not sent here), with a fresh
+    lease; the batch's other rows have theirs renewed as the work goes on, so that a slow
+    batch is never taken for a dead worker's."""
+
+    def __init__(self, now: datetime, ids: list[int]) -> None:
         self.now = sql.param(now)
+        self.at = now
+        self.ids = ids
+        self.began = time.monotonic()
+        self.renewed = self.began
         self.accepted: int | None = None
         table = sql.table(OutboxMessage)
         self.both = self._native(
             f"UPDATE {table} SET"
             " status = CASE WHEN id = %s THEN 'sent' ELSE 'sending' END,"
             " sent_at = CASE WHEN id = %s THEN %s ELSE sent_at END,"
-            " lease_until = CASE WHEN id = %s THEN NULL ELSE lease_until END,"
+            " lease_until = CASE WHEN id = %s THEN NULL ELSE %s END,"
             " attempts = CASE WHEN id = %s THEN attempts ELSE attempts + 1 END"
-            " WHERE id = %s OR (id = %s AND status = 'claimed')"
+            " WHERE id = %s OR (id = %s AND status = 'claimed' AND claimed_by = %s)"
         )
         self.sending = self._native(
-            f"UPDATE {table} SET status = 'sending', attempts = attempts + 1"
-            " WHERE id = %s AND status = 'claimed'"
+            f"UPDATE {table} SET status = 'sending', attempts = attempts + 1, lease_until = %s"
+            " WHERE id = %s AND status = 'claimed' AND claimed_by = %s"
         )
         self.sent = self._native(
             f"UPDATE {table} SET status = 'sent', sent_at = %s, lease_until = NULL WHERE id = %s"
         )
+        self.renew = (
+            f"UPDATE {table} SET lease_until = %s WHERE claimed_by = %s"
+            f" AND status IN ('claimed', 'sending') AND id IN ({sql.marks(ids)})"
+        )
+        self.worker = ""  # who holds the rows (the name they were claimed under)
 
     @staticmethod
     def _native(statement: str) -> str:
         return statement.replace("%s", "?") if db.vendor == "sqlite" else statement
 
-    def next(self, row_id: int | None) -> bool:
-        """Record the accepted message (if any) and mark `row_id` sending (if given).
-        False if `row_id` could not be marked: it was cancelled meanwhile."""
+    def _lease_until(self) -> Any:
+        """A lease from this moment: the cycle's clock plus the time this batch took."""
+        return sql.param(self.at + timedelta(seconds=time.monotonic() - self.began) + lease())
+
+    def next(self, row_id: int | None, worker: str) -> bool:
+        """Record the accepted message (if any) and mark `row_id` sending (if given) for
+        `worker`, who holds it. False if `row_id` could not be marked: it was cancelled or
+        taken back meanwhile."""
         done, self.accepted = self.accepted, None
         if done is None and row_id is None:
             return False
+        if row_id is not None:
+            self.worker = worker
+        if self.worker and time.monotonic() - self.renewed > lease().total_seconds() / 3:
+            self.renewed = time.monotonic()
+            with db.cursor() as renewing:
+                renewing.execute(self.renew, [self._lease_until(), self.worker, *self.ids])
         db.ensure_connection()
         cursor = db.connection.cursor()
         try:
             if done is not None and row_id is not None:
-                cursor.execute(self.both, [done, done, self.now, done, done, done, row_id])
+                until = self._lease_until()
+                cursor.execute(
+                    self.both,
+                    [done, done, self.now, done, until, done, done, row_id, self.worker],
+                )
                 return bool(cursor.rowcount == 2)
             if done is not None:
                 cursor.execute(self.sent, [self.now, done])
                 return False
-            cursor.execute(self.sending, [row_id])
+            cursor.execute(self.sending, [self._lease_until(), row_id, self.worker])
             return bool(cursor.rowcount == 1)
         finally:
             cursor.close()
@@ -431,6 +483,8 @@ class _Step:
 def _record_failure(row: OutboxMessage, result: SendResult, now: datetime) -> list[services.Effect]:
     with transaction.atomic():
         if result.outcome == "uncertain":
+            row.due_at = now + settle_delay()  # when it may be looked for in Sent
+            row.save(update_fields=["due_at"])
             _close(row, OutboxMessage.Status.UNCERTAIN, result.text)
             return []
         if result.outcome == "temporary" and row.attempts < MAX_ATTEMPTS:

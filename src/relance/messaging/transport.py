@@ -21,6 +21,7 @@ import email
 import functools
 import re
 import smtplib
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime, formataddr, parseaddr
@@ -213,6 +214,9 @@ def _as_quoted_printable(data: bytes) -> bytes:
 
 # --- transports ---------------------------------------------------------------------------
 
+# A connection unused for longer than this is checked (NOOP) before a message goes on it.
+IDLE_CHECK_SECONDS = 30.0
+
 
 class DjangoTransport:
     """Any Django e-mail backend (SMTP by default, or a provider through django-anymail).
@@ -225,14 +229,35 @@ class DjangoTransport:
     is not sent next after all, the connection is dropped (a server in DATA mode delivers
     nothing of a transaction cut short; RFC 5321, 4.1.1.4)."""
 
-    def __init__(self, connection: object) -> None:
+    def __init__(self, connection: object, idle_check: float = IDLE_CHECK_SECONDS) -> None:
         self.connection = connection
         self.opened = False
         self.ahead: _Ahead | None = None  # the envelope sent ahead, with its replies
+        self.idle_check = idle_check
+        self.last_used = 0.0  # time.monotonic() of the last exchange with the server
+        # Whether the content of the message in hand has left whole (its final dot sent):
+        # only then may a lost line mean that the server took it.
+        self.content_left = False
 
     def send(self, message: Outgoing, following: Outgoing | None = None) -> SendResult:
         if self.ahead is not None and self.ahead.message_id != message.message_id:
             self.abandon()
+        if self.opened and self.ahead is None and not self._still_open():
+            self.close(quietly=True)  # closed by the server while idle: open a new one
+        # A connection that was open before this message may have been closed by the
+        # server without our knowing: if it fails before the content left, the message is
+        # tried once more at once on a new connection (nothing of it was delivered).
+        for fresh in (not self.opened, True):
+            result = self._attempt(message, following)
+            if result.outcome != "retry":
+                return result
+            if fresh:
+                break
+        return SendResult("temporary", text=result.text)
+
+    def _attempt(self, message: Outgoing, following: Outgoing | None) -> SendResult:
+        """One try over the current connection (opened if need be). "retry": the line was
+        lost before the content left — the message was certainly not delivered."""
         if not self.opened:
             try:
                 self.connection.open()  # type: ignore[attr-defined]
@@ -240,9 +265,11 @@ class DjangoTransport:
                 # Nothing was handed over yet: safe to try again later.
                 return SendResult("temporary", text=f"cannot connect: {error}")
             self.opened = True
+        self.content_left = False
+        smtp = isinstance(self.connection, SmtpBackend) and self.connection.connection
         try:
-            if isinstance(self.connection, SmtpBackend) and self.connection.connection:
-                self._send_smtp(self.connection.connection, message, following)
+            if smtp:
+                self._send_smtp(self.connection.connection, message, following)  # type: ignore[union-attr]
             else:
                 _send_backend(self.connection, message)
         except smtplib.SMTPRecipientsRefused as error:
@@ -251,8 +278,10 @@ class DjangoTransport:
         except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
             return _refused(error.smtp_code, error.smtp_error)
         except (smtplib.SMTPServerDisconnected, TimeoutError, OSError) as error:
-            # The server may have taken the message before the line dropped.
             self.close(quietly=True)
+            if smtp and not self.content_left:
+                return SendResult("retry", text=f"connection lost before the content: {error!r}")
+            # The server may have taken the message before the line dropped.
             return SendResult("uncertain", text=f"connection lost: {error!r}")
         except smtplib.SMTPException as error:
             self.close()
@@ -261,7 +290,25 @@ class DjangoTransport:
             if type(error).__module__.startswith("anymail"):  # a provider's API refusal
                 return _provider_error(error)
             raise
+        finally:
+            self.last_used = time.monotonic()
         return SendResult("accepted", 250)
+
+    def _still_open(self) -> bool:
+        """After `idle_check` seconds without a word, ask the server (NOOP) whether the
+        connection still stands: most servers close an idle one after a few minutes."""
+        smtp = getattr(self.connection, "connection", None)
+        if (
+            not isinstance(smtp, smtplib.SMTP)
+            or time.monotonic() - self.last_used < self.idle_check
+        ):
+            return True
+        try:
+            code, _ = smtp.noop()
+        except (smtplib.SMTPException, OSError):
+            return False
+        self.last_used = time.monotonic()
+        return code == 250
 
     def abandon(self) -> None:
         """The message whose envelope went ahead will not follow now: drop the connection
@@ -290,8 +337,22 @@ class DjangoTransport:
         smtp.ehlo_or_helo_if_needed()
         options = _options(smtp)
         data = message.data if options else _as_quoted_printable(message.data)
+        payload = _LEADING_DOT.sub(b"..", data) + b".\r\n"
         if not smtp.has_extn("pipelining"):
-            smtp.sendmail(message.sender, [message.recipient], data, mail_options=options)
+            # What smtplib's sendmail does, a command at a time, so that a line lost before
+            # the content's end is known to have delivered nothing.
+            replies = [smtp.mail(message.sender, options), smtp.rcpt(message.recipient)]
+            if replies[0][0] == 250 and replies[1][0] in (250, 251):
+                smtp.putcmd("data")
+                replies.append(smtp.getreply())
+            else:
+                replies.append((503, b"no valid recipient"))
+            _accept_envelope(smtp, message, replies)
+            smtp.send(payload)
+            self.content_left = True
+            code, text = smtp.getreply()
+            if code != 250:
+                raise smtplib.SMTPDataError(code, text)
             return
         ahead, self.ahead = self.ahead, None
         if ahead is None:
@@ -300,11 +361,11 @@ class DjangoTransport:
         else:
             replies = ahead.replies
         _accept_envelope(smtp, message, replies)
-        payload = _LEADING_DOT.sub(b"..", data) + b".\r\n"
         if following is None:
             smtp.send(payload)
         else:
             smtp.send(payload + _envelope(following, options))
+        self.content_left = True
         code, text = smtp.getreply()
         if following is not None:
             try:
