@@ -137,7 +137,7 @@ def run_demo(args: argparse.Namespace) -> int:
             raise cannot_listen(error, lang) from None
         if busy is not None:
             console.print(text["demo_port_moved"].format(busy=busy, port=srv.effective_port))
-        demo.link_to(args.host, srv.effective_port)
+        demo.link_to(args.host, int(srv.effective_port))
     elif args.port:
         demo.link_to(args.host, args.port)
     if args.now is None and (moment := demo.working_moment(now)) != now:

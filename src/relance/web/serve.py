@@ -39,7 +39,6 @@ def proxy_options() -> dict[str, Any]:
         "trusted_proxy": settings.RELANCE_TRUSTED_PROXY,
         "trusted_proxy_count": settings.RELANCE_TRUSTED_PROXY_COUNT,
         "trusted_proxy_headers": set(settings.RELANCE_TRUSTED_PROXY_HEADERS),
-        "clear_untrusted_proxy_headers": True,
     }
 
 
