@@ -198,6 +198,10 @@ def test_only_automated_messages_carry_list_headers(org, recruiter, transport, s
         assert header(one_to_one, "List-Id") == ""
         assert header(one_to_one, "List-Unsubscribe-Post") == ""
     assert len(smtp.handler.raw) == 3
+    # Never List-Unsubscribe without List-Id: SpamAssassin's __LIST_PARTIAL ("incomplete
+    # mailing list headers", in LIST_PARTIAL_SHORT_MSG and RAND_HEADER_LIST_SPOOF).
+    for raw in smtp.handler.raw:
+        assert bool(header(raw, "List-Unsubscribe")) == bool(header(raw, "List-Id"))
     # A campaign's message and a renewal request: their own lists.
     segment = Segment.objects.create(organisation=org, name="All", definition={}, created_at=T0)
     campaign = Campaign.objects.create(
