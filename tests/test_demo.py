@@ -1,7 +1,17 @@
 """The demo organisation covers what a newcomer should see."""
 
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from relance import demo
 from relance.followups.events import EventType
@@ -60,17 +70,6 @@ def test_outside_office_hours_the_demo_takes_place_at_the_latest_working_afterno
 
 
 # --- the demo's port (issue 12, section 4) ---------------------------------------------
-
-import os  # noqa: E402
-import re  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
