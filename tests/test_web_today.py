@@ -24,12 +24,6 @@ def group_of(page: str, thread_id: int) -> str | None:
     return None
 
 
-# The engine ignores `snoozed_until` for alerts (engine/decide.py: plan_next applies
-# _earliest_allowed, where the snooze is, only to actions that are not alerts). The web side
-# is ready; this test passes once the engine holds a snoozed alert back (see the report of
-# issue 12: `elif thread.snoozed_until ...` after that call). Strict: it fails as soon as the
-# engine is fixed, so that this marker is removed then.
-@pytest.mark.xfail(strict=True, reason="the engine does not yet hold a snoozed alert back")
 def test_snoozing_an_answer_due_row_puts_it_off(client_of, world):
     """Paul applied on Monday 2 March: on Saturday 14 March his application is to be
     answered within two days (an alert, not a message). "Tomorrow" puts it off: after a
@@ -92,3 +86,39 @@ def test_a_row_action_announces_what_it_did_outside_the_row(client_of, world):
         '<p id="row-status" class="sr" hx-swap-oob="innerHTML">Call logged: Voicemail left.</p>'
         in row
     )
+
+
+def test_a_personal_e_mail_refused_keeps_the_recruiters_text_and_says_why(client_of, world):
+    """Sent with a placeholder of the template left in it, the e-mail does not leave; the
+    editor comes back with what the recruiter wrote and the reason, and the focus on it."""
+    from datetime import timedelta
+
+    from relance.followups import services
+    from relance.followups.events import Event, EventType
+    from relance.messaging.models import OutboxMessage
+    from tests.web_world import NOW
+
+    later = NOW + timedelta(days=6)
+    clock.start_at(later)
+    for stage in ("interview", "final", "rejected"):
+        services.record_event(Event(EventType.STAGE_CHANGED, NOW, world.paul, recruiter=world.admin,
+                                    job=world.job, outcome=stage), NOW)  # fmt: skip
+    thread = Thread.objects.get(candidate=world.paul, situation="rejection")
+    services.complete_task(thread.pk, later, outcome="answered", recruiter=world.admin)
+    client = client_of(world.admin)
+    url = reverse("web:thread_act", args=[thread.pk, "send_edited"])
+    body = "Paul, merci. [Les raisons, deux au plus, concrètes.] Mon conseil : écrivez plus."
+    refused = client.post(url, {"subject": "Votre candidature", "body": body},
+                          HTTP_HX_REQUEST="true")  # fmt: skip
+    assert refused.status_code == 200
+    form = refused.content.decode()
+    assert "Mon conseil : écrivez plus." in form  # the recruiter's text is kept
+    assert 'tabindex="-1" data-focus>Not sent:' in form
+    assert "Les raisons, deux au plus" in form.split("Not sent:")[1]  # names the placeholder
+    assert 'id="row-status" class="sr" hx-swap-oob="innerHTML">Not sent:' in form
+    assert not OutboxMessage.objects.filter(thread=thread).exists()
+    sent = client.post(url, {"subject": "Votre candidature", "body": "Paul, merci pour tout."},
+                       HTTP_HX_REQUEST="true")  # fmt: skip
+    assert sent["HX-Retarget"] == f"#thread-{thread.pk}"  # the whole row, as the action left it
+    assert "Queued as you wrote it" in sent.content.decode()
+    assert OutboxMessage.objects.filter(thread=thread).count() == 1

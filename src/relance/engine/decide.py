@@ -104,6 +104,11 @@ def plan_next(
             nominal, action, thread, candidate, ordered, done, policy
         )
         params.update(delay_params)
+    elif thread.snoozed_until is not None and thread.snoozed_until > at:
+        # An alert has no window or cap to obey, but a recruiter may put it off too (its
+        # deadline still says when it is late).
+        at, delay = thread.snoozed_until, "snoozed"
+        params["until_at"] = _local_iso(thread.snoozed_until, tz)
 
     mode = action.mode
     if thread.held_action == index and mode is Mode.SEND:
