@@ -26,7 +26,7 @@ from relance.followups.steps import decide_now
 from relance.followups.timeline import render_for
 from relance.messaging import checks, compose, outbox, receive
 from relance.messaging.models import OutboxMessage
-from relance.messaging.render import Rendered
+from relance.messaging.render import Rendered, TemplateProblem
 from relance.messaging.transport import build
 from relance.people.models import Candidate, Job
 from relance.pools import campaigns, consent
@@ -407,3 +407,16 @@ def test_every_header_line_keeps_within_the_limits(org, recruiter, transport, sm
         ]
         assert not long, long
     assert Touchpoint.objects.filter(candidate=lea, channel=Channel.EMAIL).count() == 3
+
+
+def test_a_campaign_text_holding_a_placeholder_is_refused_before_it_is_scheduled(org, recruiter):
+    segment = Segment.objects.create(organisation=org, name="All", definition={}, created_at=T0)
+    campaign = Campaign(
+        organisation=org, name="News", segment=segment, topic="job_offers", created_by=recruiter,
+        subject_fr="Des nouvelles", body_fr="Bonjour {{ candidate.first_name }},\n[Votre annonce, "
+        "en deux phrases.]", subject_en="News", body_en="Hi", created_at=T0,
+    )  # fmt: skip
+    with pytest.raises(TemplateProblem, match=r"\[Votre annonce, en deux phrases\.\]"):
+        campaigns.check_texts(campaign)
+    campaign.body_fr = "Bonjour {{ candidate.first_name }}, un poste Java [H/F] vient d'ouvrir."
+    campaigns.check_texts(campaign)

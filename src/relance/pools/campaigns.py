@@ -223,7 +223,10 @@ def check_texts(campaign: Campaign) -> None:
     anything is scheduled."""
     for language in ("fr", "en"):
         source = _source(campaign, language)
-        render(source, _variables(campaign, None, "https://example.invalid/p/", ""))
+        rendered = render(source, _variables(campaign, None, "https://example.invalid/p/", ""))
+        refused = checks.problem(rendered.subject, rendered.body)  # a placeholder left
+        if refused is not None:
+            raise TemplateProblem(source.name, language, str(refused))
 
 
 # --- writing batches -----------------------------------------------------------------------
@@ -360,7 +363,7 @@ def _message(
     )  # fmt: skip
     refused = checks.problem(rendered.subject, rendered.body)  # empty, or a placeholder left
     if refused is not None:  # never for one person only: the campaign stops (advance)
-        raise TemplateProblem(f"campaign {campaign.pk}", language, refused.reason("en"))
+        raise TemplateProblem(f"campaign {campaign.pk}", language, str(refused))
     recruiter = campaign.created_by
     return OutboxMessage(
         organisation_id=campaign.organisation_id,
