@@ -214,7 +214,12 @@ def test_a_huge_message_is_read_in_part_and_says_so():
     )
     result = classify(raw, TODAY)
     assert result.kind == "reply"
-    assert result.why[0] == ("too_big", f"{256 * 1024:,} / {len(raw):,}")
+    assert result.why[0] == ("too_big", f"{256 * 1024} / {len(raw)}")
+
+
+def test_control_characters_of_headers_are_shown_to_no_one():
+    raw = b"From: Lea <lea@example.org>\nSubject: Re: Java \x1b]0;pwned\x07 \x00ok\n\nOui"
+    assert classify(raw, TODAY).subject == "Re: Java ]0;pwned ok"
 
 
 # --- robots taken for people (issue 12) ---------------------------------------------------------

@@ -87,7 +87,7 @@ def test_every_hostile_message_is_classified_within_the_bound(family):
 def test_what_cannot_be_read_in_full_says_so():
     by_name = dict(ALL)
     _, why, _ = timed_classify(by_name["huge_html-00"])
-    assert ("too_big", f"{256 * 1024:,} / {len(by_name['huge_html-00']):,}") in why
+    assert ("too_big", f"{256 * 1024} / {len(by_name['huge_html-00'])}") in why
     assert "too_deep" in {code for code, _ in timed_classify(by_name["deep_multipart-00"])[1]}
     assert "too_deep" in {code for code, _ in timed_classify(by_name["deep_rfc822-00"])[1]}
 

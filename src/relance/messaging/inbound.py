@@ -399,7 +399,7 @@ def read(raw: bytes) -> tuple[Message, list[Why]]:
     if len(lines) > MAX_LINES:
         head = head[: len(head) - len(lines[-1])]
     if len(head) < len(raw):
-        notes.append(("too_big", f"{len(head):,} / {len(raw):,}"))
+        notes.append(("too_big", f"{len(head)} / {len(raw)}"))
     cut = _nth_start(_CONTAINER, head, MAX_CONTAINERS)
     if cut is not None:
         notes.append(("too_deep", str(MAX_CONTAINERS)))
@@ -476,13 +476,16 @@ def _header(message: Message, name: str) -> str:
         return ""
     try:
         parts = email.header.decode_header(text)
-    except Exception:  # HeaderParseError and the like: the words stay as they came
-        return " ".join(text.split())
-    return " ".join(
-        "".join(
+        decoded = "".join(
             _decode(part, charset) if isinstance(part, bytes) else part for part, charset in parts
-        ).split()
-    )
+        )
+    except Exception:  # HeaderParseError and the like: the words stay as they came
+        decoded = text
+    # Control characters (a NUL, a terminal's escape sequences) are shown to no one.
+    return " ".join(_CONTROL.sub(" ", decoded).split())
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _decode(data: bytes, charset: str | None) -> str:
