@@ -382,6 +382,8 @@ def _earliest_allowed(
             if holiday is not None:
                 day = _first_holiday(at, opening, tz, country)
                 moved("holiday", opening, {"holiday": holiday, "holiday_on": day})
+            elif _spans_weekend(at, opening, tz):
+                moved("weekend", opening, {"resume_at": _local_iso(opening, tz)})
             else:
                 code = "call_window" if channel is Channel.PHONE else "sending_window"
                 moved(code, opening, {"window": f"{window[0]:%H:%M}–{window[1]:%H:%M}"})
@@ -414,6 +416,17 @@ def _pressure_params(
     # Held by messages already sent after that date (an overdue follow-up).
     around = sum(1 for x in counted if at - rules.WEEK < x < at + rules.WEEK)
     return {"count": around, "period": "around"}
+
+
+def _spans_weekend(start: datetime, opening: datetime, tz: str) -> bool:
+    """Whether waiting from `start` to `opening` crosses a Saturday or a Sunday."""
+    day = calendar.local(start, tz).date()
+    last = calendar.local(opening, tz).date()
+    while day < last:
+        if day.weekday() >= 5:
+            return True
+        day += timedelta(days=1)
+    return False
 
 
 def _first_holiday(start: datetime, opening: datetime, tz: str, country: str) -> str:

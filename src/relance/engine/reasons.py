@@ -36,6 +36,7 @@ ACTION_REASONS = (
 DELAY_REASONS = (
     "sending_window",
     "call_window",
+    "weekend",
     "holiday",
     "spacing",
     "pressure_cap",
@@ -134,6 +135,10 @@ _SENTENCES: dict[str, dict[str, str]] = {
     "call_window": {
         "fr": "En attente : hors des heures d'appel ({window}, heure du candidat)",
         "en": "Waiting: outside calling hours ({window}, candidate's time)",
+    },
+    "weekend": {
+        "fr": "En attente : le week-end, reprise le {resume_at}",
+        "en": "Waiting: the weekend, resuming on {resume_at}",
     },
     "holiday": {
         "fr": "En attente : jour férié le {holiday_on}",
