@@ -119,6 +119,13 @@ def test_it_works_a_morning_agenda_in_french(demo, browser, shots):
     after = page.locator(f"#{call_id}")
     after.get_by_text("Appel noté : Message vocal laissé.").wait_for()
     assert after.locator(".why").inner_text() not in ("", before)
+    # The row was replaced: the focus is on what the action did, not lost to the page, and
+    # the live region outside the row says it.
+    focused = page.evaluate(
+        "[document.activeElement.closest('li.row')?.id, document.activeElement.innerText]"
+    )
+    assert focused == [call_id, "Appel noté : Message vocal laissé."]
+    assert page.locator("#row-status").inner_text() == "Appel noté : Message vocal laissé."
 
     # The prepared message of a row opens in place.
     first = page.locator("li.row:has(.channel.linkedin) details.message").first
@@ -160,18 +167,38 @@ def test_a_rejected_finalist_receives_her_e_mail_and_joins_the_pool_in_french(de
     base, _, _ = demo
     page, errors = signed_in(browser, base)
     row = page.locator("li.row", has_text="Camille Rousseau").first
-    row.locator("details.message summary").click()
+    thread = row.get_attribute("id")
+    # Her personal e-mail is the row's primary action (not "mark done").
+    row.locator("summary.primary", has_text="Écrire et envoyer l'e-mail").click()
     body = row.locator("textarea[name=body]")
     body.wait_for()
     assert "/c/pool/" in body.input_value()  # the link to join the talent pool
+    width = body.evaluate("e => e.getBoundingClientRect().width")
+    assert width >= 600, f"the e-mail editor is {width}px wide on a desktop"
+    # Sent with the template's placeholders left in it, it does not leave: the editor says
+    # why, keeps the text, and the focus is on the reason.
+    row.get_by_role("button", name="Envoyer cet e-mail").click()
+    refused = page.locator(f"#{thread} p.error")
+    refused.wait_for()
+    assert "Non envoyé" in refused.inner_text()
+    assert page.evaluate("document.activeElement.className") == "error"
+    assert "/c/pool/" in body.input_value()
     body.fill(
-        body.input_value().replace(
+        body.input_value()
+        .replace(
             "Bonjour Camille,",
             "Bonjour Camille,\n\nMerci encore pour votre finale : un conseil, montrez davantage vos projets Kotlin.",
         )
+        .replace(
+            "[Les raisons, deux au plus, concrètes.]",
+            "Un profil plus senior en Spring a été retenu.",
+        )
+        .replace(
+            "[un conseil concret, tiré de vos entretiens.]", "racontez vos projets en chiffres."
+        )
     )
     row.get_by_role("button", name="Envoyer cet e-mail").click()
-    page.get_by_text("En file d'envoi tel que vous l'avez écrit").wait_for()
+    page.locator(f"#{thread}").get_by_text("En file d'envoi tel que vous l'avez écrit").wait_for()
 
     mail = mail_to(page, base, "camille.rousseau@example.org", "montrez davantage vos projets")
     join = link_in(mail, "/c/pool/")
@@ -285,12 +312,12 @@ def test_the_template_editor_previews_and_a_check_fires(demo, browser, shots):
 def test_it_switches_to_english_and_back_and_fits_a_phone(demo, browser, shots):
     base, _, _ = demo
     page, errors = signed_in(browser, base)
-    page.get_by_role("button", name="EN").click()
+    page.get_by_role("button", name="EN", exact=True).click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Today"
     assert page.get_by_role("link", name="Candidates").is_visible()
     page.screenshot(path=str(shots / "today-en.png"))
-    page.get_by_role("button", name="FR").click()
+    page.get_by_role("button", name="FR", exact=True).click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Aujourd'hui"
     phone, phone_errors = signed_in(browser, base, width=390, height=844)
@@ -301,3 +328,70 @@ def test_it_switches_to_english_and_back_and_fits_a_phone(demo, browser, shots):
     phone.keyboard.press("Tab")
     assert phone.evaluate("document.activeElement.className") == "skip"
     assert not errors + phone_errors, errors + phone_errors
+
+
+def main_pages(page, base):
+    """Every main page a recruiter reads, with the demo's ids."""
+    page.goto(base)
+    candidate = page.locator("li.row a.name").first.get_attribute("href")
+    page.goto(base + "jobs/")
+    job = page.locator("table.list a").first.get_attribute("href")
+    page.goto(base + "campaigns/")
+    campaign = page.locator("table.list a").first.get_attribute("href")
+    return [
+        "", "?team=1", "candidates/", candidate.lstrip("/"), "jobs/", job.lstrip("/"),
+        "pools/", "campaigns/", "campaigns/new/", campaign.lstrip("/"), "templates/",
+        "templates/first_message.1.email/fr/", "templates/first_message.1.sms/fr/",
+        "settings/", "demo/mail/",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_no_main_page_is_wider_than_a_phone(demo, browser, width):
+    """At 390 px (and 320 px, the narrowest phones), no page scrolls sideways: the
+    template editor, the demo's mail, the candidate's page and the templates table did."""
+    base, _, _ = demo
+    page, errors = signed_in(browser, base, width=width, height=844)
+    wide = {}
+    for path in main_pages(page, base):
+        page.goto(base + path)
+        scrolled = page.evaluate("document.documentElement.scrollWidth")
+        if scrolled > width:
+            wide[path or "/"] = scrolled
+    # The prepared messages of Today's rows, opened.
+    page.goto(base)
+    for summary in page.locator("li.row details.message summary").all()[:6]:
+        summary.click()
+    page.locator("li.row .prepared > *").first.wait_for()
+    if page.evaluate("document.documentElement.scrollWidth") > width:
+        wide["/ (messages open)"] = page.evaluate("document.documentElement.scrollWidth")
+    assert wide == {}, f"wider than {width}px: {wide}"
+    assert not errors, errors
+
+
+def test_axe_finds_no_wcag_2_1_aa_violation_on_the_main_pages(demo, browser):
+    """axe-core (the copy bundled in axe-playwright-python: nothing is downloaded) on every
+    main page, in French, with a row's message open on Today."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, _, _ = demo
+    page, errors = signed_in(browser, base)
+    axe = Axe()
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    options = {"runOnly": {"type": "tag", "values": tags}, "resultTypes": ["violations"]}
+    found, scanned = {}, 0
+    for path in main_pages(page, base):
+        page.goto(base + path)
+        if path == "":
+            page.locator("li.row details.message summary").first.click()
+            page.locator("li.row .prepared > *").first.wait_for()
+        results = axe.run(page, options=options)
+        scanned += 1
+        violations = results.response["violations"]
+        if violations:
+            found[path or "/"] = [
+                (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
+            ]
+    assert scanned >= 15
+    assert found == {}, found
+    assert not errors, errors

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
 
 from relance import clock
 from relance.engine import CallOutcome, calendar
@@ -178,12 +179,24 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             done = _("Queued: the e-mail leaves with the next worker cycle.")
         elif action == "send_edited":
             subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
+            refused = ""
             if not subject.strip() or not body.strip():
-                return errors.bad_request(request, _("An e-mail needs a subject and a text."))
-            try:
-                send_edited(thread.pk, now, subject, body, user)
-            except ValueError as problem:
-                return errors.bad_request(request, str(problem))
+                refused = _("An e-mail needs a subject and a text.")
+            else:
+                try:
+                    send_edited(thread.pk, now, subject, body, user)
+                except ValueError as problem:  # a placeholder left: the reason, translated
+                    refused = str(problem)
+            if refused:
+                if not request.htmx:
+                    return errors.bad_request(request, refused)
+                # The editor again, with the recruiter's own text and why it did not leave.
+                return render(
+                    request,
+                    "web/partials/message.html",
+                    {"thread": thread, "rendered": {"subject": subject, "body": body},
+                     "refused": refused},
+                )  # fmt: skip
             wake_local()
             done = _("Queued as you wrote it: it leaves with the next worker cycle.")
         elif action in ("done", "call"):
@@ -231,7 +244,8 @@ def _row(
     if not request.htmx:
         messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error or done)
         return redirect("web:today")
-    return render(
+    # The whole row, whatever sent the action (a row's button, or the e-mail editor in it).
+    response = render(
         request,
         "web/partials/agenda_row.html",
         {
@@ -242,3 +256,4 @@ def _row(
             **prefixes(),
         },
     )
+    return reswap(retarget(response, f"#thread-{thread.pk}"), "outerHTML")
