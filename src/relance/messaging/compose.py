@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,10 +66,15 @@ def message_id(organisation_id: int, kind: str, *parts: int, sender: str = "") -
 def sending_domain(sender: str) -> str:
     """The domain of a From address (`Claire <claire@agence.example>`), lower case; the
     installation's RELANCE_MAIL_DOMAIN when the From has none or says localhost."""
+    return _domain_of(sender) or str(settings.RELANCE_MAIL_DOMAIN)
+
+
+@lru_cache(maxsize=1024)
+def _domain_of(sender: str) -> str:
     address = parseaddr(sender)[1] if sender else ""
     domain = address.rpartition("@")[2].strip().lower() if "@" in address else ""
     if not domain or domain == "localhost" or domain.endswith(".localhost"):
-        return str(settings.RELANCE_MAIL_DOMAIN)
+        return ""
     return domain
 
 
