@@ -248,3 +248,34 @@ Diagnostic-Code: smtp; 550 5.1.1 user unknown
     )
     received = receive(org, raw, T0 + timedelta(days=2, hours=1))
     assert (received.outcome, received.candidates) == ("recorded", [lea.pk])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_kept_before_the_fingerprint_get_theirs(org):
+    """Migration messaging.0010: a message kept under its Message-ID is recognised by its
+    fingerprint when it comes again; two kept with the same content both stay."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        [("messaging", "0009_outbox_campaign")],
+        [("messaging", "0010_inbound_fingerprint")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("messaging", "InboundMessage")
+    raw = b"From: lea@example.org\r\nMessage-ID: <old@example.org>\r\n\r\nOui"
+    for key in ("<old@example.org>", "sha256:whatever"):
+        old.objects.create(
+            organisation_id=org.pk, received_at=T0, key=key, raw=raw, outcome="unmatched"
+        )
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    rows = list(InboundMessage.objects.order_by("pk").values_list("key", "message_id"))
+    from relance.messaging.inbound import fingerprint
+
+    assert rows == [
+        (fingerprint(raw), "<old@example.org>"),
+        (f"{fingerprint(raw)}:{InboundMessage.objects.order_by('pk').last().pk}", ""),
+    ]
+    assert receive(org, raw.replace(b"\r\n", b"\n"), T0).outcome == "duplicate"
