@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relance.messaging.inbound import KINDS, classify
+from relance.messaging.inbound import KINDS, classify, why_sentence
 from tests.hostile_mail import FAMILIES, messages
 
 TODAY = date(2026, 3, 2)
@@ -79,6 +79,7 @@ def test_every_hostile_message_is_classified_within_the_bound(family):
         assert why, name  # always a reason
         # Read within bounds, not given up on: the last guard (unreadable) is never reached.
         assert "unreadable" not in {code for code, _ in why}, (name, why)
+        assert all(why_sentence(w, lang) for w in why for lang in ("en", "fr"))  # as --classify
         assert took < BOUND, f"{name}: {took:.2f} s"
         worst = max(worst, (took, name))
     print(f"{family}: worst {worst[0] * 1000:.0f} ms ({worst[1]})")
