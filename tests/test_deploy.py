@@ -200,3 +200,17 @@ def test_the_worker_warns_loudly_when_real_mail_would_carry_links_to_localhost(t
     assert "RELANCE_BASE_URL" not in public.stderr
     kept = relance("worker", "--once", env={**env, "RELANCE_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"})  # fmt: skip
     assert "RELANCE_BASE_URL" not in kept.stderr  # not real sending
+
+
+def test_relance_web_on_a_busy_port_says_so_and_suggests_another(tmp_path):
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        done = relance("web", "--port", str(port), "--lang", "fr", env=environment(tmp_path))
+    assert done.returncode == 2
+    assert f"relance web: le port {port} de 127.0.0.1 est déjà pris" in done.stderr
+    assert "choisissez un autre port avec --port" in done.stderr
+    assert "Traceback" not in done.stderr
