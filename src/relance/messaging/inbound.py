@@ -456,7 +456,8 @@ def _parts(message: Message, returned: bool = True) -> Iterator[Message]:
                 continue
         yield part
         payload = _contents(part)
-        if isinstance(payload, list):
+        # A delivery-status part's "parts" are its blocks of fields, read as such: not parts.
+        if isinstance(payload, list) and kind != "message/delivery-status":
             stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
 
 
