@@ -248,10 +248,11 @@ def test_a_slow_batch_renews_its_leases_as_it_goes(org, recruiter, smtp, transpo
 
     monkeypatch.setattr(transport, "send", slow_send)
     outbox.deliver_batch(claimed, transport, now)
-    # While the third message was being sent (1.8 leases after the claim), every row
-    # still held a lease ahead of the time that had passed.
-    passed = now + timedelta(seconds=outbox.lease().total_seconds() * 1.8)
-    assert all(until is None or until > passed for until in leases[-1])
+    # While each message was being sent (0.6, 1.2, 1.8 leases after the claim), every row
+    # not yet sent still held a lease ahead of the time that had passed.
+    for n, snapshot in enumerate(leases, start=1):
+        passed = now + timedelta(seconds=outbox.lease().total_seconds() * 0.6 * n)
+        assert all(until is None or until > passed for until in snapshot), n
     assert OutboxMessage.objects.filter(status="sent").count() == 3
 
 
@@ -391,3 +392,45 @@ def test_a_server_without_pipelining_gets_one_command_at_a_time(org, recruiter, 
                                 "c4@example.org"]  # fmt: skip
     assert statuses(rows) == ["sent", "sent", "failed", "sent", "sent"]
     assert not transport.connection.connection.has_extn("pipelining")
+
+
+def test_a_follow_up_that_repeats_one_sent_since_it_was_written_is_held_when_it_leaves(
+    org, recruiter, smtp, transport
+):
+    """Two recruiters (same name, same template) approach Léa a day apart; both follow-ups
+    are written to the outbox the same Monday morning, before either has left. The first
+    leaves; the second, held by the pressure cap until Tuesday, would then repeat it almost
+    word for word: it is cancelled when it leaves and becomes a task to rewrite (hard rule
+    7), which the recruiter rewrites and sends."""
+    from relance.people.models import Recruiter
+    from relance.worker import Worker
+
+    other = Recruiter.objects.create_user(
+        email="c.dubois@test.example", first_name="Claire", last_name="Dubois", organisation=org
+    )
+    lea, first = approach(org, recruiter)
+    services.record_event(
+        Event(EventType.MESSAGE_SENT, T0 + timedelta(days=1), lea, recruiter=other,
+              channel=Channel.EMAIL, situation=Situation.FIRST_MESSAGE),
+        T0 + timedelta(days=1),
+    )  # fmt: skip
+    second = Thread.objects.exclude(pk=first.pk).get(candidate=lea)
+    clock = [paris(2026, 3, 9, 10, 30)]  # both follow-ups due (held by the cap until then)
+    worker = Worker(transport=transport, clock=lambda: clock[0])
+    worker.cycle()
+    assert OutboxMessage.objects.count() == 2  # both written before either left
+    assert len(smtp.received) == 1
+    clock[0] = paris(2026, 3, 10, 12, 0)
+    worker.cycle()
+    assert len(smtp.received) == 1  # not a second copy
+    held = OutboxMessage.objects.get(thread=second)
+    assert (held.status, held.last_error) == ("cancelled", "near_duplicate")
+    second.refresh_from_db()
+    assert (second.next_kind, second.reason) == ("task", "near_duplicate")
+    services.send_edited(second.pk, clock[0], "Une autre piste", "Bonjour Léa, une autre piste, "
+                         "plus proche de votre profil : en parlons-nous jeudi ?", other)  # fmt: skip
+    clock[0] += timedelta(minutes=1)
+    worker.cycle()
+    assert len(smtp.received) == 2
+    assert "autre piste" in str(smtp.received[1]["Subject"])
+    assert OutboxMessage.objects.get(thread=second).status == "sent"

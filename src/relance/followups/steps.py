@@ -46,7 +46,7 @@ from relance.followups.recompute import (
 from relance.followups.timeline import record_step, render_for
 from relance.messaging import checks, compose, outbox
 from relance.messaging.models import OutboxMessage
-from relance.people.models import Candidate, Recruiter
+from relance.people.models import Candidate, Organisation, Recruiter
 
 ACKNOWLEDGEMENT = "acknowledgement"
 
@@ -79,13 +79,9 @@ def queue_send(thread_id: int, now: datetime) -> tuple[OutboxMessage | None, lis
             )
         rendered = render_for(thread, decision, now)
         policy = organisation_policy(thread.candidate)
-        received = Touchpoint.objects.filter(
-            candidate=thread.candidate,
-            direction=Direction.OUT,
-            kind=TouchKind.MESSAGE,
-            at__gte=now - timedelta(days=policy.near_duplicate_days),
-        ).values_list("body", flat=True)
-        if near_duplicate_of(rendered.body, received) is not None:
+        since = now - timedelta(days=policy.near_duplicate_days)
+        received = received_bodies([thread.candidate_id], since, exclude=[])
+        if near_duplicate_of(rendered.body, received.get(thread.candidate_id, [])) is not None:
             Thread.objects.filter(pk=thread.pk).update(held_action=decision.action_index)
             effects = recompute_candidate(thread.candidate, now)
             return None, [effect("task", thread, decision, now, reason="near_duplicate"), *effects]
@@ -268,6 +264,60 @@ def pending_sends(rows: list[OutboxMessage]) -> dict[int, list[Touch]]:
             )
         )
     return found
+
+
+def received_bodies(
+    candidate_ids: list[int], since: datetime, exclude: list[int]
+) -> dict[int, list[str]]:
+    """The written messages each candidate received since `since`, and those on their way
+    to them now (outbox rows other than `exclude` that are claimed, being sent, uncertain,
+    or sent but not yet on the timeline): what hard rule 7 compares a new message with."""
+    marks = sql.marks(candidate_ids)
+    query = (
+        f"SELECT candidate_id, body FROM {sql.table(Touchpoint)}"
+        f" WHERE candidate_id IN ({marks}) AND direction = 'out' AND kind = 'message'"
+        " AND at >= %s"
+        f" UNION ALL SELECT candidate_id, body FROM {sql.table(OutboxMessage)}"
+        f" WHERE candidate_id IN ({marks})"
+        " AND (status IN ('claimed', 'sending', 'uncertain')"
+        " OR (status = 'sent' AND recorded = %s))"
+    )
+    params: list[object] = [*candidate_ids, sql.param(since), *candidate_ids, False]
+    if exclude:
+        query += f" AND id NOT IN ({sql.marks(exclude)})"
+        params += exclude
+    found: dict[int, list[str]] = {}
+    for candidate_id, body in sql.fetch(query, params):
+        found.setdefault(candidate_id, []).append(body)
+    return found
+
+
+def repeats(rows: list[OutboxMessage], now: datetime) -> set[int]:
+    """The rows of threads, written by the system, that nearly repeat a message the
+    candidate received — or one on its way to them — in the policy's window (hard rule 7).
+    Checked again when a message leaves: another recruiter's message may have gone since
+    it was written. A recruiter's own edited message (by hand) was theirs to judge."""
+    automatic = [row for row in rows if row.thread_id is not None and not row.by_hand]
+    if not automatic:
+        return set()
+    organisations = Organisation.objects.filter(pk__in={row.organisation_id for row in automatic})
+    days = max(org.get_policy().near_duplicate_days for org in organisations)
+    candidate_ids = sorted({row.candidate_id for row in automatic})
+    received = received_bodies(candidate_ids, now - timedelta(days=days), [r.pk for r in rows])
+    return {
+        row.pk
+        for row in automatic
+        if near_duplicate_of(row.body, received.get(row.candidate_id, [])) is not None
+    }
+
+
+def hold_for_rewriting(rows: list[OutboxMessage], now: datetime) -> list[Effect]:
+    """These rows' steps become tasks to rewrite (hard rule 7); their candidates' threads
+    are decided again. In the caller's transaction."""
+    for row in rows:
+        Thread.objects.filter(pk=row.thread_id).update(held_action=row.action_index)
+    candidates = list(sql.by_ids(Candidate, {row.candidate_id for row in rows}).values())
+    return recompute_candidates(candidates, now)
 
 
 def thread_decisions(

@@ -55,6 +55,18 @@ def write(thread: Thread, action_index: int, step: int | None, reason: str, doub
     """The outbox row of a thread's step, in the caller's transaction. Writing the same step
     twice returns the row already written."""
     existing = OutboxMessage.objects.filter(thread=thread, action_index=action_index).first()
+    if existing is not None and existing.status == OutboxMessage.Status.CANCELLED and by_hand:
+        # Held back when it was about to leave (a near-duplicate): the recruiter's rewritten
+        # message takes its place. It never left, so its Message-ID is free to use.
+        existing.subject, existing.body = rendered.subject, rendered.body
+        existing.by_hand, existing.status, existing.due_at = True, OutboxMessage.Status.PENDING, now
+        existing.attempts, existing.last_error, existing.step = 0, "", step
+        existing.reason, existing.doubles_call = reason, doubles_call
+        existing.save(
+            update_fields=["subject", "body", "by_hand", "status", "due_at", "attempts",
+                           "last_error", "step", "reason", "doubles_call"]
+        )  # fmt: skip
+        return existing
     if existing is not None:
         return existing
     earlier = list(
@@ -258,7 +270,13 @@ def _check(
     """The rows that may go now, with the engine's decision; the others are cancelled (a
     rule stops them for good), put back to wait (a rule holds them until a later moment),
     or released (a second message to a candidate already in this batch)."""
-    from relance.followups.steps import lock_candidates, pending_sends, thread_decisions
+    from relance.followups.steps import (
+        hold_for_rewriting,
+        lock_candidates,
+        pending_sends,
+        repeats,
+        thread_decisions,
+    )
     from relance.pools import recheck
 
     with transaction.atomic():
@@ -274,6 +292,8 @@ def _check(
         lock_candidates(sorted({row.candidate_id for row in rows}))
         in_flight = pending_sends(rows)
         decisions = thread_decisions(rows, now, in_flight)
+        repeated = repeats(rows, now)
+        rewrite: list[OutboxMessage] = []
         singles = [row for row in rows if row.thread_id is None]
         verdicts = recheck.verdicts(singles, now, in_flight) if singles else {}
         identities = sql.by_ids(Sender, {row.sender_id for row in rows if row.sender_id})
@@ -303,6 +323,11 @@ def _check(
                 if opens > now:
                     # Due while no worker ran, and the window has closed since: not now.
                     _wait(row, opens, "sending_window")
+                    continue
+                if row.pk in repeated:
+                    # Another message nearly the same reached them since it was written.
+                    _close(row, OutboxMessage.Status.CANCELLED, "near_duplicate")
+                    rewrite.append(row)
                     continue
             else:
                 decision = None
@@ -335,6 +360,8 @@ def _check(
         ]
         if slots:  # each admitted row takes a slot of its sender's limits
             OutboxMessage.objects.filter(pk__in=slots).update(slot_at=now)
+        if rewrite:  # their steps become tasks: rewrite them (hard rule 7)
+            hold_for_rewriting(rewrite, now)
         unclaimed = [row.pk for row, _ in ready if row.status == OutboxMessage.Status.PENDING]
         if unclaimed:  # delivered at once, without a worker (simulate, the demo's history)
             OutboxMessage.objects.filter(pk__in=unclaimed).update(
