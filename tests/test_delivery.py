@@ -134,7 +134,7 @@ def test_a_connection_the_server_closed_while_idle_is_opened_again_and_the_messa
 ):
     """Issue 12: the connection kept between cycles was closed by the server; the next
     message failed before any content left and stayed `uncertain` for ever."""
-    rows, now = queue(org, recruiter, 2)
+    _rows, now = queue(org, recruiter, 2)
     deliver_due(transport, now)
     assert len(smtp.received) == 2
     second, _ = services.queue_send(approach(org, recruiter, email="c9@example.org")[1].pk, now)
@@ -153,7 +153,7 @@ def test_an_idle_connection_is_checked_before_use(org, recruiter, smtp):
         "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=smtp.port, timeout=5
     )
     checked = outbox.DjangoTransport(connection, idle_check=0)  # every use counts as idle
-    rows, now = queue(org, recruiter, 1)
+    _rows, now = queue(org, recruiter, 1)
     deliver_due(checked, now)
     smtp.hang_up_idle()
     _, thread = approach(org, recruiter, email="c7@example.org")
@@ -213,7 +213,7 @@ def test_a_row_taken_back_after_its_lease_is_never_sent_by_the_worker_that_lost_
 ):
     """A worker whose lease ran out (it hung) must not send a row another worker has
     claimed since: the row becomes `sending` only for the worker that holds it."""
-    rows, now = queue(org, recruiter, 2)
+    _rows, now = queue(org, recruiter, 2)
     slow = outbox.claim(now, "worker-a")
     checked = outbox._check(slow, now, "worker-a")  # the rules allow both: then it hangs
     later = now + outbox.lease() + timedelta(seconds=1)
@@ -223,7 +223,9 @@ def test_a_row_taken_back_after_its_lease_is_never_sent_by_the_worker_that_lost_
     assert outbox.deliver_batch(slow, transport, now, worker="worker-a") == []
     outbox._send(checked, outbox.Transports(transport), now, bool)
     assert len(smtp.received) == 0
-    assert set(OutboxMessage.objects.values_list("claimed_by", "status")) == {("worker-b", "claimed")}
+    assert set(OutboxMessage.objects.values_list("claimed_by", "status")) == {
+        ("worker-b", "claimed")
+    }
     outbox.deliver_batch(slow, transport, later, worker="worker-b")  # which holds them
     assert len(smtp.received) == 2
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
@@ -232,7 +234,7 @@ def test_a_row_taken_back_after_its_lease_is_never_sent_by_the_worker_that_lost_
 def test_a_slow_batch_renews_its_leases_as_it_goes(org, recruiter, smtp, transport, monkeypatch):
     """Each row marked `sending` gets a lease from that moment, and the batch's other rows
     are renewed as time passes: another worker's recovery never takes a live worker's rows."""
-    rows, now = queue(org, recruiter, 3)
+    _rows, now = queue(org, recruiter, 3)
     claimed = outbox.claim(now, "worker-a")
     clock = [1000.0]
     monkeypatch.setattr(outbox.time, "monotonic", lambda: clock[0])
