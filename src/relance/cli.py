@@ -63,7 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except InputError as error:  # RELANCE_LANGUAGE=de
             print(f"relance: {error}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        args = build_parser(lang).parse_args(words)
+        try:
+            args = build_parser(lang).parse_args(words)
+        except SystemExit as stopped:  # a bad argument (2, said on stderr), or --help (0)
+            return stopped.code if isinstance(stopped.code, int) else EXIT_BAD_INPUT
         return _run(args)
     finally:
         config.use_language(None)

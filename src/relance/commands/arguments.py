@@ -34,6 +34,9 @@ TEXT = {
         "missing": "{raw} : fichier introuvable",
         "directory": "{raw} : c'est un dossier ; attendu un fichier",
         "unreadable": "{raw} : impossible de le lire (permission refusée)",
+        "exists": "{raw} : le fichier existe ; choisissez un autre nom",
+        "no_folder": "{raw} : le dossier {folder} n'existe pas",
+        "unwritable": "{raw} : impossible d'écrire dans {folder} (permission refusée)",
     },
     "en": {
         "whole": "{raw}: expected a whole number",
@@ -47,6 +50,9 @@ TEXT = {
         "missing": "{raw}: no such file",
         "directory": "{raw}: is a directory; expected a file",
         "unreadable": "{raw}: cannot read it (permission denied)",
+        "exists": "{raw}: the file exists; choose another name",
+        "no_folder": "{raw}: the folder {folder} does not exist",
+        "unwritable": "{raw}: cannot write in {folder} (permission denied)",
     },
 }
 
@@ -153,4 +159,19 @@ class Kinds:
             self._refuse("missing", raw=raw)
         if not os.access(path, os.R_OK):
             self._refuse("unreadable", raw=raw)
+        return raw
+
+    def new_file(self, raw: str) -> str:
+        """A file to write: not there yet (never overwritten), in a folder that exists and
+        can be written in."""
+        path = Path(raw)
+        folder = path.parent
+        if path.is_dir():
+            self._refuse("directory", raw=raw)
+        if path.exists():
+            self._refuse("exists", raw=raw)
+        if not folder.is_dir():
+            self._refuse("no_folder", raw=raw, folder=folder)
+        if not os.access(folder, os.W_OK):
+            self._refuse("unwritable", raw=raw, folder=folder)
         return raw

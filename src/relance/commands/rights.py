@@ -21,6 +21,7 @@ TEXT = {
         "renouveler ({asked} e-mail(s) de renouvellement écrit(s) aujourd'hui).",
         "exported": "Export écrit dans {path} ({size} octets). L'accès est noté au journal.",
         "exists": "--output {path} : le fichier existe ; choisissez un autre nom",
+        "unwritable": "--output {path} : impossible de l'écrire ({error})",
         "erase_dry": "Le candidat n° {id} ({name}) serait effacé de toutes les tables. "
         "Ajoutez --yes pour le faire.",
         "erased": "Candidat n° {id} effacé ({details}). Seule une empreinte de ses "
@@ -35,6 +36,7 @@ TEXT = {
         "({asked} renewal e-mail(s) written today).",
         "exported": "Export written to {path} ({size} bytes). The access is in the audit log.",
         "exists": "--output {path}: the file exists; choose another name",
+        "unwritable": "--output {path}: cannot write it ({error})",
         "erase_dry": "Candidate #{id} ({name}) would be erased from every table. "
         "Add --yes to do it.",
         "erased": "Candidate #{id} erased ({details}). Only a digest of their details "
@@ -57,7 +59,9 @@ def add_parsers(sub: Any, kinds: Kinds) -> None:
         who.add_argument("--email", help="the candidate's e-mail address")
         one.add_argument("--by", metavar="EMAIL", help="the recruiter who does it (audit log)")
         common.add_language(one)
-    export.add_argument("--output", help="the zip file to write (default: candidate-ID.zip)")
+    export.add_argument(
+        "--output", type=kinds.new_file, help="the zip file to write (default: candidate-ID.zip)"
+    )
     erase.add_argument("--yes", action="store_true", help="do it (without it: only say what)")
     export.set_defaults(run=run_export)
     erase.set_defaults(run=run_erase)
@@ -87,7 +91,13 @@ def run_export(args: argparse.Namespace) -> int:
     if path.exists():
         raise common.BadInput(TEXT[lang]["exists"].format(path=path))
     data = rights.export(person, common.recruiter(org, args.by, lang), datetime.now(tz=UTC))
-    path.write_bytes(data)
+    try:
+        with path.open("xb") as out:  # never overwrites a file that appeared meanwhile
+            out.write(data)
+    except OSError as error:
+        raise common.BadInput(
+            TEXT[lang]["unwritable"].format(path=path, error=error.strerror)
+        ) from None
     print(TEXT[lang]["exported"].format(path=path, size=len(data)))
     return 0
 
