@@ -151,3 +151,48 @@ def test_the_prepared_message_picks_up_the_previous_one(org, recruiter):
     assert message.name == "first_message.1.linkedin"
     assert "lundi 2 mars" in message.body  # the date of the approach, in French
     assert "Léa" in message.body
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["Bonjour {{ surnom }}", "Bonjour,\n\n[Votre phrase personnelle ici.]\n\nClaire"],
+    ids=["broken", "placeholder"],
+)
+def test_an_automatic_e_mail_that_cannot_leave_as_written_becomes_a_task(org, recruiter, body):
+    """An organisation's follow-up template that cannot be rendered, or that still holds a
+    placeholder: that follow-up becomes a task for the recruiter (with why) and the worker
+    goes on with the others — it used to fail every cycle."""
+    from relance.messaging.models import OutboxMessage
+    from relance.worker import Worker
+
+    Template.objects.create(
+        organisation=org, name="first_message.1.email", language="fr",
+        subject="Re: notre échange", body=body, updated_at=T0,
+    )  # fmt: skip
+    lea, other = make_candidate(org, "lea"), make_candidate(org, "marc", language="en")
+    approach(lea, recruiter)
+    approach(other, recruiter)
+    due = Thread.objects.get(candidate=lea).due_at
+    transport = MemoryTransport()
+    Worker(transport=transport, clock=lambda: due).cycle()
+    held = Thread.objects.get(candidate=lea)
+    assert (held.next_kind, held.reason) == ("task", "unsendable")
+    assert not OutboxMessage.objects.filter(candidate=lea).exists()
+    assert [m.recipient for m in transport.sent] == ["marc@example.org"]  # the others went on
+
+
+def test_an_application_is_recorded_even_when_its_receipt_cannot_be_written(org, recruiter):
+    from relance.messaging.models import OutboxMessage
+
+    Template.objects.create(
+        organisation=org, name="application.ack.email", language="fr",
+        subject="Merci", body="Merci !\n\n[Le délai de réponse ici.]", updated_at=T0,
+    )  # fmt: skip
+    lea = make_candidate(org, "lea")
+    effects = services.record_event(Event(EventType.APPLICATION_RECEIVED, T0, lea), T0)
+    assert "acknowledgement" not in [e.reason for e in effects]
+    assert not OutboxMessage.objects.exists()
+    assert set(Thread.objects.filter(candidate=lea).values_list("situation", flat=True)) == {
+        "application",
+        "answer_deadline",
+    }

@@ -112,7 +112,7 @@ def plan_next(
 
     mode = action.mode
     if thread.held_action == index and mode is Mode.SEND:
-        mode, reason = Mode.TASK, "near_duplicate"
+        mode, reason = Mode.TASK, thread.held_reason or "near_duplicate"
 
     deadline = _deadline(action, thread, candidate, previous, policy)
     if deadline is not None:

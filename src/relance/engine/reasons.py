@@ -57,7 +57,7 @@ STOP_REASONS = (
     "no_channel",
     "skipped",
 )
-OTHER_REASONS = ("acknowledgement", "sla_overdue", "near_duplicate", "one_voice")
+OTHER_REASONS = ("acknowledgement", "sla_overdue", "near_duplicate", "unsendable", "one_voice")
 
 _SENTENCES: dict[str, dict[str, str]] = {
     "first_message": {
@@ -220,6 +220,12 @@ _SENTENCES: dict[str, dict[str, str]] = {
     "near_duplicate": {
         "fr": "Retenu : presque identique à un message déjà reçu — à réécrire",
         "en": "Held back: nearly identical to a message already received — rewrite it",
+    },
+    "unsendable": {
+        "fr": "Retenu : le message préparé ne peut pas partir tel quel (modèle incomplet) — "
+        "à écrire à la main",
+        "en": "Held back: the prepared message cannot leave as it is (an incomplete template) "
+        "— write it by hand",
     },
     "one_voice": {
         "fr": "Un(e) autre recruteur(se) suit déjà cette personne ({others})",

@@ -229,6 +229,7 @@ class ThreadView:
     late_stage: bool = False  # rejection: rejected at `interview` or later
     trigger: str = ""  # keep_in_touch: what prompted it (work_anniversary, new_job, post)
     held_action: int | None = None  # an automatic send held back for rewriting (rule 7)
+    held_reason: str = ""  # why: near_duplicate (the default), unsendable
     snoozed_until: datetime | None = None  # a recruiter put the next action off until then
 
 

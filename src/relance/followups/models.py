@@ -89,7 +89,10 @@ class Thread(models.Model):
     stage_rank = models.PositiveSmallIntegerField(null=True, blank=True)
     late_stage = models.BooleanField(default=False)
     trigger = models.CharField(max_length=24, blank=True)
+    # An automatic send held back for a recruiter to rewrite, and why (near_duplicate: it
+    # nearly repeats a message the person received; unsendable: it cannot leave as written).
     held_action = models.PositiveSmallIntegerField(null=True, blank=True)
+    held_reason = models.CharField(max_length=32, blank=True)
     # A recruiter put the next action off until then (snooze): the engine waits for it.
     snoozed_until = models.DateTimeField(null=True, blank=True)
 

@@ -117,6 +117,7 @@ def thread_view(thread: Thread) -> ThreadView:
         late_stage=thread.late_stage,
         trigger=thread.trigger,
         held_action=thread.held_action,
+        held_reason=thread.held_reason,
         snoozed_until=thread.snoozed_until,
     )
 

@@ -8,6 +8,7 @@ once per operation (and `simulate` passes a virtual one).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +50,8 @@ from relance.followups.steps import (
 )
 from relance.followups.timeline import note_contact, record_step, render_step
 from relance.messaging import compose, outbox
+from relance.messaging.checks import Unsendable
+from relance.messaging.render import TemplateProblem
 from relance.people.models import Application, Candidate, Consent, Recruiter
 from relance.pools import pools
 
@@ -67,6 +70,8 @@ __all__ = [
     "send_edited",
     "thread_view",
 ]
+
+log = logging.getLogger(__name__)
 
 # The situations whose first step is a message a recruiter writes; the others start with
 # an event (an invitation accepted, an application, a call, a stage change).
@@ -368,41 +373,8 @@ def _on_application_received(event: Event) -> list[Effect]:
     )
     effects: list[Effect] = []
     view = candidate_view(candidate, [])
-    ack = acknowledgement(view, event.at)
-    if ack is not None:
-        policy = organisation_policy(candidate)
-        rendered = render_step(
-            candidate,
-            recruiter,
-            application,
-            "application.ack.email",
-            None,
-            "",
-            processing_days=policy.application_followup_within_days,
-            answer_days=policy.answer_deadline_days,
-        )
-        # Written to the outbox at once (the touchpoint follows when the server accepts
-        # it); its Message-ID derives from the application it acknowledges.
-        outbox.write_single(
-            candidate,
-            recruiter,
-            "acknowledgement",
-            rendered,
-            compose.message_id(candidate.organisation_id, "ack", touch.pk),
-            event.at,
-        )
-        effects.append(
-            Effect(
-                "send",
-                event.at,
-                candidate.pk,
-                Situation.APPLICATION.value,
-                "acknowledgement",
-                step=0,
-                channel=Channel.EMAIL.value,
-                recruiter_id=recruiter.pk if recruiter else None,
-            )
-        )
+    if acknowledgement(view, event.at) is not None:
+        effects += _acknowledge(event, recruiter, application, touch)
     _, started = _start_thread(
         event, Situation.APPLICATION, touch, recruiter=recruiter, application=application
     )
@@ -416,6 +388,42 @@ def _on_application_received(event: Event) -> list[Effect]:
         stage_rank=Stage.APPLIED.rank,
     )
     return effects + started
+
+
+def _acknowledge(
+    event: Event, recruiter: Recruiter | None, application: Application | None, touch: Touchpoint
+) -> list[Effect]:
+    """The receipt of an application, written to the outbox at once (the touchpoint follows
+    when the server accepts it). An organisation's receipt template that cannot be written
+    (broken, or a placeholder left) is logged: the application itself is still recorded."""
+    candidate = event.candidate
+    policy = organisation_policy(candidate)
+    try:
+        rendered = render_step(
+            candidate, recruiter, application, "application.ack.email", None, "",
+            processing_days=policy.application_followup_within_days,
+            answer_days=policy.answer_deadline_days,
+        )  # fmt: skip
+        with transaction.atomic():
+            outbox.write_single(
+                candidate, recruiter, "acknowledgement", rendered,
+                compose.message_id(candidate.organisation_id, "ack", touch.pk), event.at,
+            )  # fmt: skip
+    except (TemplateProblem, Unsendable) as problem:
+        log.warning("candidate %s: no acknowledgement written: %s", candidate.pk, problem)
+        return []
+    return [
+        Effect(
+            "send",
+            event.at,
+            candidate.pk,
+            Situation.APPLICATION.value,
+            "acknowledgement",
+            step=0,
+            channel=Channel.EMAIL.value,
+            recruiter_id=recruiter.pk if recruiter else None,
+        )
+    ]
 
 
 def _on_call(event: Event) -> list[Effect]:

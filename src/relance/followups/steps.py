@@ -6,6 +6,7 @@ since the thread was planned holds the action back.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -45,10 +46,13 @@ from relance.followups.recompute import (
 )
 from relance.followups.timeline import record_step, render_for
 from relance.messaging import checks, compose, outbox
+from relance.messaging.checks import Unsendable
 from relance.messaging.models import OutboxMessage
+from relance.messaging.render import TemplateProblem
 from relance.people.models import Candidate, Organisation, Recruiter
 
 ACKNOWLEDGEMENT = "acknowledgement"
+log = logging.getLogger(__name__)
 
 
 class NotDue(Exception):
@@ -77,22 +81,34 @@ def queue_send(thread_id: int, now: datetime) -> tuple[OutboxMessage | None, lis
             raise NotDue(
                 f"thread {thread_id}: nothing to send at {now.isoformat()} ({decision.kind})"
             )
-        rendered = render_for(thread, decision, now)
         policy = organisation_policy(thread.candidate)
         since = now - timedelta(days=policy.near_duplicate_days)
         received = received_bodies([thread.candidate_id], since, exclude=[])
-        if near_duplicate_of(rendered.body, received.get(thread.candidate_id, [])) is not None:
-            Thread.objects.filter(pk=thread.pk).update(held_action=decision.action_index)
-            effects = recompute_candidate(thread.candidate, now)
-            return None, [effect("task", thread, decision, now, reason="near_duplicate"), *effects]
-        message_id = compose.message_id(
-            thread.organisation_id, "t", thread.pk, decision.action_index
-        )
-        row = outbox.write(
-            thread, decision.action_index, decision.step, decision.why, decision.doubles_call,
-            rendered, message_id, now,
-        )  # fmt: skip
+        try:
+            rendered = render_for(thread, decision, now)
+            if near_duplicate_of(rendered.body, received.get(thread.candidate_id, [])):
+                return None, _hold(thread, decision, "near_duplicate", now)
+            message_id = compose.message_id(
+                thread.organisation_id, "t", thread.pk, decision.action_index
+            )
+            with transaction.atomic():  # a refused write leaves nothing behind
+                row = outbox.write(
+                    thread, decision.action_index, decision.step, decision.why,
+                    decision.doubles_call, rendered, message_id, now,
+                )  # fmt: skip
+        except (TemplateProblem, Unsendable) as problem:
+            # An organisation's template that cannot be rendered, or that still holds a
+            # placeholder: a recruiter writes this one, the other threads go on.
+            log.warning("thread %s: %s; held for a recruiter to write it", thread.pk, problem)
+            return None, _hold(thread, decision, "unsendable", now)
     return row, []
+
+
+def _hold(thread: Thread, decision: Decision, why: str, now: datetime) -> list[Effect]:
+    """The thread's automatic send becomes a task for a recruiter to (re)write, with why."""
+    Thread.objects.filter(pk=thread.pk).update(held_action=decision.action_index, held_reason=why)
+    effects = recompute_candidate(thread.candidate, now)
+    return [effect("task", thread, decision, now, reason=why), *effects]
 
 
 def send_edited(
@@ -315,7 +331,9 @@ def hold_for_rewriting(rows: list[OutboxMessage], now: datetime) -> list[Effect]
     """These rows' steps become tasks to rewrite (hard rule 7); their candidates' threads
     are decided again. In the caller's transaction."""
     for row in rows:
-        Thread.objects.filter(pk=row.thread_id).update(held_action=row.action_index)
+        Thread.objects.filter(pk=row.thread_id).update(
+            held_action=row.action_index, held_reason="near_duplicate"
+        )
     candidates = list(sql.by_ids(Candidate, {row.candidate_id for row in rows}).values())
     return recompute_candidates(candidates, now)
 

@@ -97,11 +97,9 @@ def write_single(candidate: Candidate, recruiter: Recruiter | None, reason: str,
                  rendered: Rendered, message_id: str, now: datetime,
                  **fields: Any) -> OutboxMessage:  # fmt: skip
     """The outbox row of a message outside any thread (an acknowledgement, a campaign's
-    message), in the caller's transaction. Its Message-ID is unique: writing it twice
-    returns the row already written."""
-    existing = OutboxMessage.objects.filter(message_id=message_id).first()
-    if existing is not None:
-        return existing
+    message, a renewal request), in the caller's transaction. Its Message-ID holds a random
+    part: each caller makes sure it writes a message once (an application is acknowledged
+    when it is recorded; campaigns and renewals look for what they already wrote)."""
     return _row(organisation_id=candidate.organisation_id, candidate=candidate,
                 recruiter=recruiter, rendered=rendered, message_id=message_id, now=now,
                 reason=reason, **fields)  # fmt: skip
