@@ -85,8 +85,7 @@ FRENCH_WORDS = {"final", "note", "message", "application", "post", "form", "link
 def every_code() -> set[str]:
     """Every code of the domain a page could show: stages, channels, situations, reasons,
     roles, purposes, campaign states, touch kinds, outcomes, sources, topics, rhythms."""
-    from relance.engine import BounceKind, CallOutcome, Channel, Purpose, Situation, Stage
-    from relance.engine import reasons
+    from relance.engine import BounceKind, CallOutcome, Channel, Purpose, Situation, Stage, reasons
     from relance.engine.types import TouchKind
     from relance.people.models import Recruiter, Source
     from relance.pools.models import Campaign, Frequency, Topic
