@@ -69,3 +69,15 @@ def test_without_a_secret_no_inbound_address_is_open(client, org):
         ).status_code
         == 404
     )
+
+
+def test_a_hostile_message_posted_by_the_provider_is_kept_never_a_crash(client, org, webhooks):
+    """Parts nested 1,000 deep: the standard library cannot write it out again (a
+    RecursionError). The webhook answers 200 and keeps it (as unreadable if need be): an
+    error would make the provider retry it for ever."""
+    nested = "".join(
+        f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n' for i in range(1000)
+    )
+    raw = "From: x@example.org\r\nTo: claire@test.example\r\nSubject: deep\r\n" + nested + "x\r\n"
+    assert post(client, raw).status_code == 200
+    assert InboundMessage.objects.count() == 1

@@ -2,8 +2,9 @@
 
 New messages are the UIDs above the mailbox's `last_uid` (for the folder's UIDVALIDITY;
 when the server renumbers the folder, it is read again from the start, and messages
-already received are recognised by their Message-ID). A mailbox that cannot be reached is
-noted on the mailbox and skipped: the worker goes on with the others.
+already received are recognised by their fingerprint, messaging/inbound.py). A mailbox
+that cannot be reached is noted on the mailbox and skipped: the worker goes on with the
+others.
 """
 
 from __future__ import annotations
