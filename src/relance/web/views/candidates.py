@@ -31,6 +31,7 @@ from relance.people.models import (
 )
 from relance.pools.models import Pool, PoolMember, Preference
 from relance.web import addresses, errors, labels, scope
+from relance.worker import wake_local
 
 PAGE = 50
 # The most candidate ids one page view reads (about 25 ms on SQLite at a million).
@@ -276,13 +277,40 @@ def candidate_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         event.situation = Situation(situation)
         event.channel = Channel(channel)
         event.confirmed = post.get("confirmed") == "1"
+        done = _("Follow-up started.")
         if situation == Situation.LINKEDIN_INVITATION:
             event.type = EventType.INVITATION_ACCEPTED
         elif situation == Situation.CV_DATABASE:
             event.type, event.outcome = EventType.CALL, CallOutcome.NO_ANSWER
         else:
             event.type = EventType.MESSAGE_SENT
-        done = _("Follow-up started.")
+            # A first e-mail written in Relance leaves from Relance (the default); one the
+            # recruiter sent from their own mailbox is only recorded.
+            if (
+                situation == Situation.FIRST_MESSAGE
+                and channel == Channel.EMAIL
+                and post.get("how", "send") == "send"
+            ):
+                event.send = True
+                event.subject = post.get("subject", "").strip()[:300]
+                event.body = post.get("body", "").strip()[:20000]
+                problem = ""
+                if not person.email:
+                    problem = _(
+                        "This person has no e-mail address: choose another channel, or "
+                        "record a message you sent yourself."
+                    )
+                elif bool(event.subject) != bool(event.body):
+                    problem = _(
+                        "Write both a subject and a message, or neither (the template is used)."
+                    )
+                if problem:
+                    messages.error(request, _("Not done: %(why)s") % {"why": problem})
+                    return redirect(reverse("web:candidate", args=[person.pk]) + "#start")
+                done = _(
+                    "Follow-up started: the first e-mail leaves from Relance with the "
+                    "worker's next cycle, within sending hours."
+                )
     elif action == "stage":
         stage = post.get("stage", "")
         if stage and stage not in labels.STAGES:
@@ -345,5 +373,7 @@ def candidate_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except (InputError, ValueError) as problem:
         messages.error(request, _("Not done: %(why)s") % {"why": problem})
         return redirect("web:candidate", pk=person.pk)
+    if event.send:
+        wake_local()  # a worker in this process (the demo's) sends it at once
     messages.success(request, done)
     return redirect("web:candidate", pk=person.pk)

@@ -1,0 +1,87 @@
+"""Starting a follow-up by e-mail from the candidate page: the first e-mail really leaves
+from Relance (the default), or is recorded as sent from the recruiter's own mailbox — never
+a "sent" e-mail with a Message-ID of ours that nothing sent (issue 12)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from relance import clock
+from relance.followups.models import Thread, Touchpoint
+from relance.messaging.models import OutboxMessage
+from relance.messaging.outbox import MemoryTransport
+from relance.people.models import Candidate
+from relance.worker import Worker
+from tests.web_world import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def start(client, person, **data):
+    url = reverse("web:candidate_act", args=[person.pk, "start"])
+    return client.post(url, {"situation": "first_message", "channel": "email", **data})
+
+
+@pytest.fixture
+def anna(world):
+    return Candidate.objects.create(
+        organisation=world.org, first_name="Anna", last_name="Roux", email="anna@example.org",
+        created_at=NOW,
+    )  # fmt: skip
+
+
+def test_a_first_e_mail_started_from_the_page_leaves_from_relance(client_of, world, anna):
+    client = client_of(world.admin)
+    page = client.get(reverse("web:candidate", args=[anna.pk])).content.decode()
+    assert 'name="how" value="send" checked' in page
+    start(client, anna)
+    thread = Thread.objects.get(candidate=anna)
+    assert not Touchpoint.objects.filter(candidate=anna).exists()  # nothing left yet
+    assert (thread.next_kind, thread.next_step) == ("send", 0)
+    transport = MemoryTransport()
+    Worker(transport=transport, clock=clock.now).cycle()
+    to_anna = [m for m in transport.sent if m.recipient == "anna@example.org"]
+    assert len(to_anna) == 1
+    sent = Touchpoint.objects.get(candidate=anna, thread=thread)
+    assert sent.step == 0
+    assert sent.message_id == to_anna[0].message_id  # ours: a reply finds it
+    thread.refresh_from_db()
+    assert (thread.next_kind, thread.next_step) == ("send", 1)  # the follow-up is planned
+
+
+def test_a_first_e_mail_written_on_the_page_leaves_as_written(client_of, world, anna):
+    client = client_of(world.admin)
+    start(client, anna, subject="Un poste pour vous", body="Bonjour Anna, un poste de lead…")
+    row = OutboxMessage.objects.get(candidate=anna)
+    assert (row.subject, row.by_hand, row.step) == ("Un poste pour vous", True, 0)
+    transport = MemoryTransport()
+    Worker(transport=transport, clock=clock.now).cycle()
+    to_anna = [m for m in transport.sent if m.recipient == "anna@example.org"]
+    assert len(to_anna) == 1
+    assert "un poste de lead" in to_anna[0].message().get_payload(decode=True).decode()
+
+
+def test_an_e_mail_sent_from_ones_own_mailbox_is_recorded_without_a_message_id_of_ours(
+    client_of, world, anna
+):
+    client = client_of(world.admin)
+    start(client, anna, how="sent")
+    first = Touchpoint.objects.get(candidate=anna)
+    assert (first.kind, first.direction, first.message_id) == ("message", "out", "")
+    assert not OutboxMessage.objects.filter(candidate=anna).exists()
+    Worker(transport=MemoryTransport(), clock=clock.now).cycle()
+    assert not OutboxMessage.objects.filter(candidate=anna).exists()  # nothing leaves now
+
+
+def test_half_a_message_or_no_address_is_refused_in_the_readers_language(client_of, world, anna):
+    client = client_of(world.admin, "fr")
+    response = start(client, anna, subject="Seulement un objet")
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Écrivez un objet et un message, ou aucun des deux" in page
+    assert not Thread.objects.filter(candidate=anna).exists()
+    Candidate.objects.filter(pk=anna.pk).update(email="")
+    page = client.get(start(client, anna)["Location"]).content.decode()
+    assert "pas d&#x27;adresse e-mail" in page or "pas d'adresse e-mail" in page
+    assert not Thread.objects.filter(candidate=anna).exists()
