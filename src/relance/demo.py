@@ -353,8 +353,10 @@ def _history(b: _Builder, spec: CandidateSpec, situation: str) -> CandidateSpec:
         linkedin = spec.linkedin and not email_only and rng.random() < 0.6
         channel = Channel.LINKEDIN if linkedin else Channel.EMAIL
         t0 = b.work_time(16, 0.5, tz)
+        # An e-mail approach leaves from Relance (its follow-ups answer it in its thread).
         b.add(t0, EventType.MESSAGE_SENT, c, recruiter=recruiter, channel=channel,
-              situation=Situation.FIRST_MESSAGE, job=job)  # fmt: skip
+              situation=Situation.FIRST_MESSAGE, job=job,
+              send=channel is Channel.EMAIL)  # fmt: skip
         if roll < 0.30:
             b.add(
                 t0 + timedelta(days=rng.uniform(0.2, 9)),

@@ -80,6 +80,7 @@ class EventSpec:
     until: datetime | None = None
     subject: str = ""
     body: str = ""
+    send: bool = False  # message_sent: Relance sends it (the first e-mail of an approach)
 
 
 @dataclass
@@ -219,7 +220,7 @@ _JOB = {"id", "title", "recruiter"}
 _COMMON = {"at", "type", "candidate", "recruiter"}
 _EVENT_FIELDS: dict[EventType, tuple[set[str], set[str]]] = {
     # type: (required, optional) besides at, type, candidate, recruiter
-    EventType.MESSAGE_SENT: ({"channel"}, {"situation", "job", "subject", "body"}),
+    EventType.MESSAGE_SENT: ({"channel"}, {"situation", "job", "subject", "body", "send"}),
     EventType.INVITATION_ACCEPTED: (set(), {"job"}),
     EventType.APPLICATION_RECEIVED: (set(), {"job", "channel"}),
     EventType.CALL: ({"outcome"}, {"situation", "direction", "job"}),
@@ -581,6 +582,18 @@ class _Reader:
             direction = (
                 self.choice(item, "direction", where, ["out", "in"]) if "direction" in item else ""
             )
+            send = item.get("send", False)
+            if not isinstance(send, bool):
+                raise self.fail(
+                    self.line_of(item, "send"), f"{where}.send",
+                    f"expected true or false, got {_show(send)}",
+                )  # fmt: skip
+            if send and (situation is not Situation.FIRST_MESSAGE or channel is not Channel.EMAIL):
+                raise self.fail(
+                    self.line_of(item, "send"), f"{where}.send",
+                    "Relance sends only the first e-mail of an approach: "
+                    "expected channel: email and situation: first_message",
+                )  # fmt: skip
             out.append(
                 EventSpec(
                     index=i,
@@ -597,6 +610,7 @@ class _Reader:
                     until=until,
                     subject=self.text(item, "subject", where),
                     body=self.text(item, "body", where),
+                    send=send,
                 )
             )
         # Events may be written in any order; they happen in time order (stable for ties).

@@ -242,6 +242,7 @@ class _Replay:
             until=spec.until,
             subject=spec.subject,
             body=spec.body,
+            send=spec.send,
         )
         self.lines.append(
             Line(
