@@ -203,8 +203,6 @@ def test_a_directory_is_not_a_scenario(tmp_path):
 
 
 def test_send_is_only_for_the_first_e_mail_of_an_approach():
-    import pytest as _pytest
-
     from relance.errors import ScenarioError
     from relance.scenario import parse
 
@@ -214,8 +212,13 @@ candidates: [{id: c, name: Léa Martin, email: lea@example.org}]
 events:
   - {at: 2026-03-02T09:00:00+01:00, type: message_sent, candidate: c, channel: linkedin, situation: first_message, send: true}
 """
-    with _pytest.raises(ScenarioError, match=r"events\[0\]\.send.*channel: email"):
+    with pytest.raises(ScenarioError, match=r"events\[0\]\.send.*channel: email"):
         parse(text, "s.yaml")
-    with _pytest.raises(ScenarioError, match="expected true or false"):
-        parse(text.replace("channel: linkedin", "channel: email").replace("send: true", "send: yes please"), "s.yaml")
+    with pytest.raises(ScenarioError, match="expected true or false"):
+        parse(
+            text.replace("channel: linkedin", "channel: email").replace(
+                "send: true", "send: yes please"
+            ),
+            "s.yaml",
+        )
     parse(text.replace("channel: linkedin", "channel: email"), "s.yaml")
