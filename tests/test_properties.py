@@ -254,12 +254,13 @@ events:
 """
 
 
-@example(EARLY_OUT_OF_OFFICE)
-@example(MANUAL_STEP_THEN_WATCH)
-@given(scenarios())
-def test_stored_due_times_equal_what_the_engine_computes_from_scratch(text):
+@example(EARLY_OUT_OF_OFFICE, [])
+@example(MANUAL_STEP_THEN_WATCH, [])
+@given(scenarios(), task_delays)
+def test_stored_due_times_equal_what_the_engine_computes_from_scratch(text, delays):
     """Checked after every event and every action of the replay, with no look-back window."""
     note(text)
+    note(f"tasks done after {delays}")
     mismatches = []
     with transaction.atomic():
         scenario = parse(text, "property")
@@ -288,7 +289,7 @@ def test_stored_due_times_equal_what_the_engine_computes_from_scratch(text):
                 if fresh.kind.value == "stop" or stored != computed:
                     mismatches.append((now, thread.situation, stored, computed, fresh.kind))
 
-        run = _Replay(scenario, after_each=check)
+        run = _Replay(scenario, after_each=check, task_delays=delays)
         run.run()
         transaction.set_rollback(True)
     assert mismatches == []

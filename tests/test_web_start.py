@@ -85,3 +85,16 @@ def test_half_a_message_or_no_address_is_refused_in_the_readers_language(client_
     page = client.get(start(client, anna)["Location"]).content.decode()
     assert "pas d&#x27;adresse e-mail" in page or "pas d'adresse e-mail" in page
     assert not Thread.objects.filter(candidate=anna).exists()
+
+
+def test_a_call_logged_on_today_after_its_hours_is_refused_with_why(client_of, world):
+    """Paul's call is due since Monday; at 19:30 the calling hours are over: the click
+    says so (it used to say nothing useful, or record a call at any hour)."""
+    from tests.conftest import paris
+
+    clock.start_at(paris(2026, 3, 4, 19, 30))
+    client = client_of(world.admin)
+    url = reverse("web:thread_act", args=[world.call_thread.pk, "call"])
+    row = client.post(url, {"outcome": "no_answer"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Not done: Waiting: outside calling hours (09:00–19:00" in row
+    assert not Touchpoint.objects.filter(thread=world.call_thread, kind="call").exists()

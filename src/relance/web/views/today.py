@@ -227,13 +227,13 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             done = _("Skipped: this follow-up is over.")
         else:
             return errors.bad_request(request, errors.one_of("action", action, ACTIONS))
-    except NotDue:
-        # Not due any more (a rule holds it back, the thread ended): say why, as stored.
+    except NotDue as refusal:
+        # Not due any more (a rule holds it back, the thread ended): say why — the rule
+        # that refused it now (outside its hours), else the reason stored.
         fresh = scope.thread(request, pk)
-        code = fresh.delay_reason or fresh.reason
-        error = _("Not done: %(why)s") % {
-            "why": sentence(code, reader_language(), fresh.reason_params)
-        }
+        code = refusal.code or fresh.delay_reason or fresh.reason
+        params = refusal.params if refusal.code else fresh.reason_params
+        error = _("Not done: %(why)s") % {"why": sentence(code, reader_language(), params)}
     return _row(request, scope.thread(request, pk), now, done, error)
 
 
