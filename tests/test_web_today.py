@@ -122,3 +122,28 @@ def test_a_personal_e_mail_refused_keeps_the_recruiters_text_and_says_why(client
     assert sent["HX-Retarget"] == f"#thread-{thread.pk}"  # the whole row, as the action left it
     assert "Queued as you wrote it" in sent.content.decode()
     assert OutboxMessage.objects.filter(thread=thread).count() == 1
+
+
+def test_a_follow_up_held_by_the_weekend_says_so(client_of, world):
+    """Whatever reason the engine gives comes with its sentence: a follow-up due on a
+    Saturday waits for Monday, "the weekend", not "outside sending hours"."""
+    from relance.engine import Channel, Situation
+    from relance.followups import services
+    from relance.followups.events import Event, EventType
+    from tests import web_world
+
+    thursday = paris(2026, 3, 5, 9, 0)
+    person = web_world._candidate(world.org, "Inès", "ines@example.org")
+    services.record_event(Event(EventType.MESSAGE_SENT, thursday, person, recruiter=world.admin,
+                                channel=Channel.EMAIL, situation=Situation.FIRST_MESSAGE),
+                          thursday)  # fmt: skip
+    thread = Thread.objects.get(candidate=person)
+    assert thread.delay_reason == "weekend"  # due Saturday, held to Monday
+    clock.start_at(paris(2026, 3, 7, 10, 0))  # Saturday
+    client = client_of(world.admin)
+    page = client.get(reverse("web:today")).content.decode()
+    assert group_of(page, thread.pk) == "held"
+    row = page.split(f'id="thread-{thread.pk}"')[1].split("</li>")[0]
+    assert "Waiting: the weekend, resuming on Monday 9 March at 08:00" in row
+    fr = client_of(world.admin, "fr").get(reverse("web:candidate", args=[person.pk]))
+    assert "En attente : le week-end, reprise le lundi 9 mars à 08:00" in fr.content.decode()
