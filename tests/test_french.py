@@ -56,3 +56,23 @@ def test_the_consent_wording_and_the_campaign_footer_elide_the_company():
         company="Agence Démo", de_company=elide("de", "Agence Démo"), preferences="p", withdraw="w"
     )
     assert "vous avez rejoint le vivier d'Agence Démo." in footer
+
+
+def test_the_french_e_mail_and_sms_templates_elide_before_the_company_and_the_job():
+    """The built-in French templates put the company and the job title after "de" and
+    "que": "Claire d'Agence Démo", "le poste d'Ingénieur DevOps" (issue 12)."""
+    from relance.messaging.render import builtin, render
+
+    variables = {
+        "candidate": {"first_name": "Léa"},
+        "recruiter": {"first_name": "Claire", "signature": "Claire"},
+        "company": "Agence Démo",
+        "job": {"title": "Ingénieur DevOps"},
+    }
+    context = {**variables, "hook": "", "notice": "", "previous": None}
+    text = render(builtin()[("first_message.0.sms", "fr")], context).body
+    assert "Claire d'Agence Démo" in text
+    assert "de Agence" not in text
+    spoken = render(builtin()[("cv_database.0.phone", "fr")], context).body
+    assert "opportunité d'Ingénieur DevOps" in spoken
+    assert "de Ingénieur" not in spoken

@@ -28,6 +28,8 @@ import yaml
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
+from relance import french
+
 LANGUAGES = ("fr", "en")
 
 # What a template may use. Anything else is reported when the template is checked.
@@ -108,6 +110,8 @@ _ENV = SandboxedEnvironment(
     lstrip_blocks=True,  # the indentation before a tag alone on its line goes with it
     extensions=[_Standalone],
 )
+# French elision before a name: {{ company|elide("de") }} is "d'Agence Démo" or "de Relance".
+_ENV.filters["elide"] = lambda name, word: french.elide(word, str(name))
 
 
 @lru_cache(maxsize=1)

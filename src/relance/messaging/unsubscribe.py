@@ -27,6 +27,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from relance import french
 from relance.engine import Channel
 from relance.followups import services
 from relance.followups.events import Event, EventType
@@ -38,9 +39,10 @@ SALT = "relance.unsubscribe"
 TEXT = {
     "fr": {
         "title": "Ne plus recevoir nos messages",
-        "ask": "Vous ne recevrez plus aucun message de {company}. "
+        "ask": "Vous ne recevrez plus aucun message {of_company}. "
         "Vous pourrez toujours nous écrire.",
         "button": "Me désinscrire",
+        "of": "de",
         "done_title": "C'est fait",
         "done": "Vous êtes désinscrit(e) : {company} ne vous écrira plus. "
         "Merci de nous l'avoir dit.",
@@ -51,6 +53,7 @@ TEXT = {
     "en": {
         "title": "Stop receiving our messages",
         "ask": "You will receive no more messages from {company}. You can still write to us.",
+        "of": "from",
         "button": "Unsubscribe me",
         "done_title": "Done",
         "done": "You are unsubscribed: {company} will not write to you again. "
@@ -177,7 +180,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "pools/public_message.html", {**page, "language": language})
     page = {
         "title": text["title"],
-        "message": text["ask"].format(company=company),
+        "message": text["ask"].format(
+            company=company, of_company=french.elide(text["of"], company)
+        ),
         "button": text["button"],
         # A mail client's one-click POST and this button send the same (RFC 8058).
         "button_name": "List-Unsubscribe",
