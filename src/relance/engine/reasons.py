@@ -288,6 +288,10 @@ def sentence(code: str, language: str, params: Mapping[str, str | int] | None = 
             values[key] = format_day(datetime.fromisoformat(value), lang)
         elif key == "trigger":
             values[key] = _TRIGGERS.get(str(value), {}).get(lang, str(value))
+        elif key == "channel":  # a code, or a name a page already gave: kept as it is
+            values[key] = _CHANNELS.get(str(value), {}).get(lang, str(value))
+        elif key == "stage":
+            values[key] = _STAGES.get(str(value), {}).get(lang, str(value))
         else:
             values[key] = value
     period = str(values.get("period", "week"))
@@ -317,6 +321,19 @@ _CHANNELS = {
     "phone": {"fr": "appel", "en": "call"},
 }
 _STEP = {"fr": "relance {n}", "en": "follow-up {n}"}
+_STAGES = {
+    "sourced": {"fr": "sourcé", "en": "sourced"},
+    "contacted": {"fr": "contacté", "en": "contacted"},
+    "replied": {"fr": "a répondu", "en": "replied"},
+    "applied": {"fr": "candidature", "en": "applied"},
+    "screening": {"fr": "préqualification", "en": "screening"},
+    "interview": {"fr": "entretien", "en": "interview"},
+    "final": {"fr": "entretien final", "en": "final interview"},
+    "offer": {"fr": "offre", "en": "offer"},
+    "hired": {"fr": "embauché", "en": "hired"},
+    "rejected": {"fr": "refusé", "en": "rejected"},
+    "withdrawn": {"fr": "désisté", "en": "withdrawn"},
+}
 
 
 _EVENTS = {
