@@ -229,3 +229,27 @@ def _watchers():
     import threading
 
     return [t for t in threading.enumerate() if t.name.startswith("idle:")]
+
+
+def test_an_uncertain_message_is_not_looked_for_before_the_provider_could_file_it(
+    imap, mailbox, org, recruiter
+):
+    """Issue 12: a worker's recovery made a row uncertain, looked for it in Sent at once —
+    before the provider had filed it — concluded "never left" and sent it again. It is
+    looked for only after RELANCE_UNCERTAIN_SETTLE_SECONDS."""
+    from relance.messaging import outbox
+    from relance.messaging.models import OutboxMessage
+
+    Mailbox.objects.filter(pk=mailbox.pk).update(sent_folder="Sent")
+    _, thread = approach(org, recruiter, email="anna@example.org", first_name="anna")
+    row, _ = services.queue_send(thread.pk, thread.due_at)
+    outbox.claim(thread.due_at, "w1")
+    OutboxMessage.objects.filter(pk=row.pk).update(status="sending")  # then w1 hung
+    lost = thread.due_at + outbox.lease() + timedelta(seconds=1)
+    assert outbox.recover(lost)["uncertain"] == 1
+    assert mailboxes.resolve_uncertain(lost) == {"sent": 0, "resend": 0, "undecided": 0}
+    assert OutboxMessage.objects.get(pk=row.pk).status == "uncertain"  # not resent
+    imap.deliver("claire@test.example", outbox.outgoing(row, T0).data, folder="Sent")  # filed late
+    later = lost + outbox.settle_delay()
+    assert mailboxes.resolve_uncertain(later) == {"sent": 1, "resend": 0, "undecided": 0}
+    assert OutboxMessage.objects.get(pk=row.pk).status == "sent"
