@@ -337,6 +337,10 @@ def _earliest_allowed(
     tz, country = candidate.timezone, candidate.country
     channel = action.channel
     counted = rules.counted_times(ordered)
+    # The action is not done yet: it happens after everything already recorded. A message
+    # that left after the moment the plan wanted it (an overdue task, a worker that was
+    # down) must count as before it, not after.
+    latest = counted[-1] if counted else None
     doubles_counted_call = action.doubles_call and _previous_call_counted(done)
     away = rules.away_until(ordered, policy) if thread.situation.chases_an_answer else None
     not_before = None
@@ -374,9 +378,10 @@ def _earliest_allowed(
             {"days": f"{policy.spacing_days:g}"},
         )
         if channel.written or not doubles_counted_call:
-            pressure_at = rules.pressure_earliest(at, counted, tz, policy, doubles_counted_call)
-            if pressure_at > at:
-                moved("pressure_cap", pressure_at, _pressure_params(at, counted, tz, policy))
+            probe = max(at, latest) if latest is not None else at
+            pressure_at = rules.pressure_earliest(probe, counted, tz, policy, doubles_counted_call)
+            if pressure_at > probe:
+                moved("pressure_cap", pressure_at, _pressure_params(probe, counted, tz, policy))
         opening, holiday = calendar.next_open(at, tz, country, window)
         if opening > at:
             if holiday is not None:
