@@ -7,6 +7,8 @@ helpers.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,6 +34,20 @@ class T:
     doubles_call: bool
     reason: str
     until: datetime | None
+    body: str = ""
+    sent_by_us: bool = False  # left from Relance's outbox (it has our Message-ID)
+
+
+def _jaccard(a: str, b: str) -> float:
+    """Similarity of two texts' word 3-shingles (read apart from the engine's own)."""
+
+    def shingles(text: str) -> set[tuple[str, ...]]:
+        words = [w for w in re.findall(r"\w+", unicodedata.normalize("NFKD", text.casefold()))
+                 if not w.isdigit()]  # fmt: skip
+        return {tuple(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+
+    sa, sb = shingles(a), shingles(b)
+    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
 
 
 def counts(t: T, touches: list[T]) -> bool:
@@ -127,6 +143,21 @@ def violations(
                 back = t.until or t.at + timedelta(days=policy.out_of_office_default_days)
                 if x.at < back:
                     found.append(f"during an out-of-office: {x.at} < {back}")
+        # 7. No repeat: an e-mail Relance sent itself is not nearly the same as a message
+        # the person received in the 90 days before (word 3-shingles, Jaccard >= 0.8).
+        if x.sent_by_us and x.body:
+            earlier = [
+                t
+                for t in before
+                if t.direction == "out"
+                and t.kind == "message"
+                and t.body
+                and x.at - t.at <= timedelta(days=policy.near_duplicate_days)
+            ]
+            for t in earlier:
+                if _jaccard(x.body, t.body) >= 0.8:
+                    found.append(f"near-duplicate: {x.at} repeats {t.at}")
+                    break
         # 9. Consent for keep-in-touch.
         if thread["situation"] == "keep_in_touch":
             state = False

@@ -2,6 +2,7 @@
 again at the last moment, and every failure recorded for what it is."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 from email.header import decode_header, make_header
 from email.utils import parseaddr
 
@@ -237,7 +238,8 @@ def test_a_slow_batch_renews_its_leases_as_it_goes(org, recruiter, smtp, transpo
     _rows, now = queue(org, recruiter, 3)
     claimed = outbox.claim(now, "worker-a")
     clock = [1000.0]
-    monkeypatch.setattr(outbox.time, "monotonic", lambda: clock[0])
+    # The outbox's own clock only (the SMTP server's thread keeps the real one).
+    monkeypatch.setattr(outbox, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     leases = []
     original = transport.send
 
@@ -327,24 +329,33 @@ def test_a_batch_sends_each_envelope_with_the_content_before_it(
 ):
     import smtplib
 
-    written: list[bytes] = []
-    send = smtplib.SMTP.send
+    written: list[bytes] = []  # what went on the wire, and REPLY where an answer was read
+    send, getreply = smtplib.SMTP.send, smtplib.SMTP.getreply
 
     def spy(self, data):  # type: ignore[no-untyped-def]
         written.append(data if isinstance(data, bytes) else data.encode())
         return send(self, data)
 
+    def reading(self):  # type: ignore[no-untyped-def]
+        written.append(b"REPLY")
+        return getreply(self)
+
     monkeypatch.setattr(smtplib.SMTP, "send", spy)
+    monkeypatch.setattr(smtplib.SMTP, "getreply", reading)
     rows, now = queue_five(org, recruiter)
     outbox.deliver_batch([row.pk for row in rows], transport, now)
     assert recipients(smtp) == [f"c{i}@example.org" for i in range(5)]
     assert statuses(rows) == ["sent"] * 5
-    envelopes = [chunk for chunk in written if b"MAIL FROM:" in chunk]
-    # The first envelope alone; every content but the last carries the next envelope.
+    envelopes = [k for k, chunk in enumerate(written) if b"MAIL FROM:" in chunk]
+    # The first envelope alone; every next envelope written right behind the content
+    # before it, with no answer read in between (one round trip a message), and only once
+    # that content's final dot is out.
     assert len(envelopes) == 5
-    for i, chunk in enumerate(envelopes[1:], start=1):
-        assert chunk.index(b"\r\n.\r\n") < chunk.index(f"RCPT TO:<c{i}@example.org>".encode())
-    assert len(written) == 1 + 1 + 5  # EHLO, the first envelope, five contents
+    for i, k in enumerate(envelopes[1:], start=1):
+        assert written[k - 1].endswith(b"\r\n.\r\n"), i
+        assert f"RCPT TO:<c{i}@example.org>".encode() in written[k]
+    contents = [chunk for chunk in written if chunk.endswith(b"\r\n.\r\n")]
+    assert len(contents) == 5
 
 
 def test_refusals_read_ahead_are_told_for_their_own_message(org, recruiter, smtp, transport):
@@ -436,3 +447,25 @@ def test_a_follow_up_that_repeats_one_sent_since_it_was_written_is_held_when_it_
     assert len(smtp.received) == 2
     assert "autre piste" in str(smtp.received[1]["Subject"])
     assert OutboxMessage.objects.get(thread=second).status == "sent"
+
+
+def test_a_step_done_by_hand_while_its_e_mail_waits_in_a_batch_stops_that_e_mail(
+    org, recruiter, smtp, transport
+):
+    """The worker checked Léa's follow-up and is about to hand it over when Claire logs that
+    she just wrote to Léa herself (that message is the step): the e-mail does not leave —
+    two messages the same day would break the pressure cap."""
+    lea, thread = approach(org, recruiter)
+    row, _ = services.queue_send(thread.pk, thread.due_at)
+    claimed = outbox.claim(thread.due_at, "w")
+    checked = outbox._check(claimed, thread.due_at, "w")
+    assert [r.pk for r, _ in checked] == [row.pk]
+    services.record_event(
+        Event(EventType.MESSAGE_SENT, thread.due_at, lea, recruiter=recruiter,
+              channel=Channel.EMAIL, subject="Suite", body="Je vous écris moi-même."),
+        thread.due_at,
+    )  # fmt: skip
+    outbox._send(checked, outbox.Transports(transport), thread.due_at, bool)
+    assert len(smtp.received) == 0
+    assert OutboxMessage.objects.get(pk=row.pk).status == "cancelled"
+    assert Touchpoint.objects.get(thread=thread, step=1).body == "Je vous écris moi-même."

@@ -104,6 +104,8 @@ def scenarios(draw):
             )
             if situation:
                 event["situation"] = situation
+            if situation == "first_message" and event["channel"] == "email" and draw(st.booleans()):
+                event["send"] = True  # Relance sends the approach itself
         elif kind == "call":
             event["outcome"] = draw(st.sampled_from(["answered", "voicemail", "no_answer"]))
             if draw(st.booleans()):
@@ -189,6 +191,8 @@ def test_nothing_the_system_does_breaks_a_hard_rule(text, delays):
                 r.doubles_call,
                 r.reason,
                 r.until,
+                r.body,
+                bool(r.message_id),
             )
             for r in Touchpoint.objects.filter(candidate=candidate).order_by("pk")
         ]

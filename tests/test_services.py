@@ -196,3 +196,22 @@ def test_an_application_is_recorded_even_when_its_receipt_cannot_be_written(org,
         "application",
         "answer_deadline",
     }
+
+
+def test_a_task_held_as_unsendable_can_be_marked_done(org, recruiter):
+    """The recruiter wrote that e-mail from their own mailbox: marking it done does not
+    render the broken template again (it used to fail with a server error)."""
+    from relance.messaging.outbox import MemoryTransport
+    from relance.worker import Worker
+
+    Template.objects.create(
+        organisation=org, name="first_message.1.email", language="fr",
+        subject="Re: notre échange", body="Bonjour {{ surnom }}", updated_at=T0,
+    )  # fmt: skip
+    lea = make_candidate(org, "lea")
+    approach(lea, recruiter)
+    thread = Thread.objects.get(candidate=lea)
+    Worker(transport=MemoryTransport(), clock=lambda: thread.due_at).cycle()
+    services.complete_task(thread.pk, thread.due_at, recruiter=recruiter)
+    step = Touchpoint.objects.get(thread=thread, step=1)
+    assert (step.kind, step.reason, step.body) == ("message", "unsendable", "")

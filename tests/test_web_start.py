@@ -98,3 +98,28 @@ def test_a_call_logged_on_today_after_its_hours_is_refused_with_why(client_of, w
     row = client.post(url, {"outcome": "no_answer"}, HTTP_HX_REQUEST="true").content.decode()
     assert "Not done: Waiting: outside calling hours (09:00–19:00" in row
     assert not Touchpoint.objects.filter(thread=world.call_thread, kind="call").exists()
+
+
+def test_a_form_sent_twice_sends_one_first_e_mail(client_of, world, anna):
+    client = client_of(world.admin, "fr")
+    start(client, anna)
+    again = client.get(start(client, anna)["Location"]).content.decode()
+    assert "Vous suivez déjà cette personne" in again
+    thread = Thread.objects.get(candidate=anna)
+    assert not Touchpoint.objects.filter(candidate=anna).exists()  # no fake "sent" step
+    transport = MemoryTransport()
+    Worker(transport=transport, clock=clock.now).cycle()
+    assert [m.recipient for m in transport.sent].count("anna@example.org") == 1
+    assert Touchpoint.objects.get(thread=thread).step == 0
+
+
+def test_another_recruiters_due_step_is_never_taken_by_a_start(client_of, world):
+    """Léa's follow-up by Claire is due; Marc starts a follow-up of his own: he is asked to
+    confirm (one voice), and Claire's step stays hers, not done by his message."""
+    claire_thread = world.email_thread
+    client = client_of(world.recruiter)
+    response = start(client, world.lea, how="sent")  # an e-mail he sent himself
+    assert "confirm=1" in response["Location"]
+    claire_thread.refresh_from_db()
+    assert claire_thread.next_step == 1
+    assert not Touchpoint.objects.filter(thread=claire_thread, step=1).exists()

@@ -74,6 +74,10 @@ class Worker:
         report.queued = self._queue_due_sends(now)
         report.queued += campaigns.advance(now)  # the next batches of running campaigns
         while not self.stopping.is_set():
+            # Each batch is an operation of its own, with its own reading of the clock: a
+            # cycle that sends thousands of e-mails must not give out leases, settle delays
+            # or sending windows from the minute it began.
+            now = self.clock()
             claimed = outbox.claim(now, self.name, self.batch)
             if not claimed:
                 break

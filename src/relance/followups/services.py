@@ -42,6 +42,7 @@ from relance.followups.recompute import (
 )
 from relance.followups.steps import (
     NotDue,
+    cancel_undue,
     complete_task,
     perform_send,
     prepared_message,
@@ -103,6 +104,7 @@ def record_event(event: Event, now: datetime) -> list[Effect]:
         event.candidate = candidate
         effects = _HANDLERS[event.type](event)
         effects += recompute_candidate(candidate, now)
+        cancel_undue(candidate.pk)  # an e-mail on its way that this event made undue
     return effects
 
 
@@ -160,8 +162,6 @@ def _due_step(event: Event, channel: Channel) -> Thread | None:
         next_kind__in=[Mode.TASK.value, Mode.SEND.value],
         nominal_at__lte=event.at,
     )
-    if event.situation is not None:
-        rows = rows.filter(situation=event.situation)
     recruiter = _recruiter_for(event)
     mine = recruiter.pk if recruiter is not None else None
     threads = sorted(rows, key=lambda t: (t.recruiter_id != mine, t.due_at or event.at, t.pk))
@@ -245,7 +245,15 @@ def _on_message_sent(event: Event) -> list[Effect]:
     thread = None
     if event.situation is not None:
         thread = _open_thread(event.candidate, event.situation, _recruiter_for(event))
-    if thread is None and not event.send:
+        if thread is not None and event.send:
+            # A second "send from Relance" (a form sent twice): the first one leaves.
+            raise InputError(
+                f"{event.candidate}: you already follow this person up "
+                f"({event.situation}); its next step is on Today"
+            )
+    elif not event.send:
+        # Logged without a situation: the step due of an open thread on that channel, if
+        # any. (With a situation, another recruiter's thread is theirs: one voice.)
         thread = _due_step(event, channel)
     if thread is not None:
         # The recruiter did the thread's next step by hand.
@@ -430,10 +438,9 @@ def _on_call(event: Event) -> list[Effect]:
     outcome = event.outcome or CallOutcome.NO_ANSWER
     direction = Direction.IN if event.direction == Direction.IN else Direction.OUT
     if direction is Direction.OUT:
-        thread = None
         if event.situation is not None:
             thread = _open_thread(event.candidate, event.situation, _recruiter_for(event))
-        if thread is None:
+        else:
             thread = _due_step(event, Channel.PHONE)
         if thread is not None:
             record_step(thread, event.at, Channel.PHONE, recruiter=event.recruiter, outcome=outcome)

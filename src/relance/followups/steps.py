@@ -338,6 +338,36 @@ def hold_for_rewriting(rows: list[OutboxMessage], now: datetime) -> list[Effect]
     return recompute_candidates(candidates, now)
 
 
+def cancel_undue(candidate_id: int) -> int:
+    """The candidate's outbox rows not handed over yet whose step is no longer their
+    thread's next one — done by hand meanwhile, or the thread ended (an answer, a
+    refusal): cancelled at once. A worker that checked them a moment ago finds them
+    cancelled when it is about to hand them over, and skips them. In the caller's
+    transaction, after the candidate's threads were decided again."""
+    waiting = [OutboxMessage.Status.PENDING, OutboxMessage.Status.CLAIMED]
+    rows = list(
+        OutboxMessage.objects.filter(
+            candidate_id=candidate_id, status__in=waiting, thread__isnull=False
+        ).values_list("pk", "thread_id", "action_index")
+    )
+    if not rows:
+        return 0
+    threads = {
+        pk: (status, index)
+        for pk, status, index in Thread.objects.filter(
+            pk__in={thread_id for _, thread_id, _ in rows}
+        ).values_list("pk", "status", "action_index")
+    }
+    stale = [
+        pk
+        for pk, thread_id, index in rows
+        if threads.get(thread_id, ("", None)) != (Thread.Status.OPEN, index)
+    ]
+    return OutboxMessage.objects.filter(pk__in=stale, status__in=waiting).update(
+        status=OutboxMessage.Status.CANCELLED, last_error="no longer due", lease_until=None
+    )
+
+
 def thread_decisions(
     rows: list[OutboxMessage], now: datetime, in_flight: dict[int, list[Touch]]
 ) -> dict[int, tuple[Decision, datetime] | str]:
@@ -407,8 +437,11 @@ def complete_task(
             )
         channel = decision.channel or Channel.PHONE
         if channel.written and not body:
-            rendered = render_for(thread, decision, now)
-            subject, body = rendered.subject, rendered.body
+            try:
+                rendered = render_for(thread, decision, now)
+                subject, body = rendered.subject, rendered.body
+            except TemplateProblem:  # held as unsendable: what the recruiter wrote is theirs
+                subject, body = "", ""
         record_step(
             thread,
             now,
@@ -421,6 +454,7 @@ def complete_task(
             doubles_call=decision.doubles_call,
         )
         effects = recompute_candidate(thread.candidate, now)
+        cancel_undue(thread.candidate_id)  # its automatic e-mail, if one was on its way
     return effects
 
 
@@ -488,4 +522,5 @@ def skip(thread_id: int, now: datetime, why: str, recruiter: Recruiter | None) -
         )
         apply_decision(thread, stop, candidate_view(thread.candidate, []))
         save_decisions([thread])
+        cancel_undue(thread.candidate_id)
         return effect("stop", thread, stop, now)

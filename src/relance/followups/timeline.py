@@ -57,7 +57,6 @@ def record_step(
     body: str = "",
     reason: str = "",
     doubles_call: bool = False,
-    message_id: str = "",
 ) -> Touchpoint:
     step = thread.next_step
     touch = Touchpoint.objects.create(
@@ -76,9 +75,8 @@ def record_step(
         subject=subject,
         body=body,
         reason=reason,
-        # Only a message that left from Relance has a Message-ID of ours: one a recruiter
-        # sent from their own mailbox does not (a follow-up must not claim to answer it).
-        message_id=message_id,
+        # No Message-ID of ours: a step done by hand left from the recruiter's own mailbox
+        # (what leaves from Relance is recorded from the outbox, steps.record_sent).
     )
     note_contact(thread.candidate, touch)
     return touch

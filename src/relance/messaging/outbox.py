@@ -56,18 +56,10 @@ def write(thread: Thread, action_index: int, step: int | None, reason: str, doub
     twice returns the row already written."""
     existing = OutboxMessage.objects.filter(thread=thread, action_index=action_index).first()
     if existing is not None and existing.status == OutboxMessage.Status.CANCELLED and by_hand:
-        # Held back when it was about to leave (a near-duplicate): the recruiter's rewritten
-        # message takes its place. It never left, so its Message-ID is free to use.
-        existing.subject, existing.body = rendered.subject, rendered.body
-        existing.by_hand, existing.status, existing.due_at = True, OutboxMessage.Status.PENDING, now
-        existing.attempts, existing.last_error, existing.step = 0, "", step
-        existing.reason, existing.doubles_call = reason, doubles_call
-        existing.save(
-            update_fields=["subject", "body", "by_hand", "status", "due_at", "attempts",
-                           "last_error", "step", "reason", "doubles_call"]
-        )  # fmt: skip
-        return existing
-    if existing is not None:
+        # Held back when it was about to leave (a near-duplicate): it never left, and the
+        # recruiter's rewritten message takes its place (written anew: sender, address).
+        existing.delete()
+    elif existing is not None:
         return existing
     earlier = list(
         Touchpoint.objects.filter(thread=thread, channel=Channel.EMAIL)
@@ -394,19 +386,18 @@ def _send(
             if following is None or following.message_id != row.message_id:
                 following = outgoing(row, now)
             message, following = following, None
+            transport = transports.for_sender(row.sender)
+            if left and transports.for_sender(left[0][0].sender) is transport:
+                following = outgoing(left[0][0], now)  # built before this one is `sending`
             if not step.next(row.pk, row.claimed_by):
                 continue  # cancelled or taken back meanwhile (an answer came in…)
             row.attempts += 1
-            transport = transports.for_sender(row.sender)
-            if left and transports.for_sender(left[0][0].sender) is transport:
-                following = outgoing(left[0][0], now)
             result = transport.send(message, following)
             if result.outcome == "accepted":
                 step.accepted = row.pk
                 row.status, row.sent_at = OutboxMessage.Status.SENT, now
                 sent.append((row, decision))
                 continue
-            step.next(None, row.claimed_by)
             effects += _record_failure(row, result, now)
             if row.status == OutboxMessage.Status.PENDING and row.last_error.endswith(
                 "sender_paused"
@@ -419,9 +410,9 @@ def _send(
         transports.abandon()
         step.next(None, "")
         for row, _ in left:  # stopped: the rest go back to the queue at once
-            OutboxMessage.objects.filter(pk=row.pk, status=OutboxMessage.Status.CLAIMED).update(
-                status=OutboxMessage.Status.PENDING, lease_until=None, claimed_by=""
-            )
+            OutboxMessage.objects.filter(
+                pk=row.pk, status=OutboxMessage.Status.CLAIMED, claimed_by=row.claimed_by
+            ).update(status=OutboxMessage.Status.PENDING, lease_until=None, claimed_by="")
     return sent, effects
 
 
@@ -508,9 +499,9 @@ class _Step:
 def _record_failure(row: OutboxMessage, result: SendResult, now: datetime) -> list[services.Effect]:
     with transaction.atomic():
         if result.outcome == "uncertain":
-            row.due_at = now + settle_delay()  # when it may be looked for in Sent
-            row.save(update_fields=["due_at"])
-            _close(row, OutboxMessage.Status.UNCERTAIN, result.text)
+            row.status, row.last_error = OutboxMessage.Status.UNCERTAIN, result.text[:1000]
+            row.due_at, row.lease_until = now + settle_delay(), None  # when to look in Sent
+            row.save(update_fields=["status", "last_error", "due_at", "lease_until"])
             return []
         if result.outcome == "temporary" and row.attempts < MAX_ATTEMPTS:
             row.status = OutboxMessage.Status.PENDING

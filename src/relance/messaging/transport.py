@@ -380,11 +380,10 @@ class DjangoTransport:
         else:
             replies = ahead.replies
         _accept_envelope(smtp, message, replies)
-        if following is None:
-            smtp.send(payload)
-        else:
-            smtp.send(payload + _envelope(following, options))
-        self.content_left = True
+        smtp.send(payload)
+        self.content_left = True  # its final dot is out: from here a lost line is a doubt
+        if following is not None:  # written before any answer is read: still one round trip
+            smtp.send(_envelope(following, options))
         code, text = smtp.getreply()
         if following is not None:
             try:

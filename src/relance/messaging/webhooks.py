@@ -10,6 +10,7 @@ open to anyone would let anyone stop a candidate's follow-ups.
 from __future__ import annotations
 
 import base64
+import email.errors
 import hmac
 import importlib.util
 import logging
@@ -87,6 +88,8 @@ class KeepWhatCannotBeParsed:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not (request.path.startswith("/anymail/") and "/inbound" in request.path):
             return None
+        if not isinstance(exception, UNPARSABLE):
+            return None  # a database that is busy, say: the provider retries later
         if not enabled() or not _from_the_provider(request):
             return None
         only = list(Organisation.objects.all()[:2])
@@ -95,6 +98,19 @@ class KeepWhatCannotBeParsed:
         log.warning("inbound webhook: %s; kept as unreadable", type(exception).__name__)
         receive(only[0], request.body, datetime.now(tz=UTC))
         return HttpResponse(status=200)
+
+
+# What parsing a hostile message raises (in django-anymail or the standard library).
+UNPARSABLE = (
+    RecursionError,
+    email.errors.MessageError,
+    UnicodeError,
+    LookupError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+)
 
 
 def _from_the_provider(request: HttpRequest) -> bool:
@@ -107,7 +123,7 @@ def _from_the_provider(request: HttpRequest) -> bool:
         given = base64.b64decode(header[6:], validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         return False
-    return any(hmac.compare_digest(given, secret) for secret in allowed)
+    return any(hmac.compare_digest(given.encode(), str(secret).encode()) for secret in allowed)
 
 
 def organisation_for(message: Any) -> Organisation | None:

@@ -295,7 +295,14 @@ def candidate_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 event.subject = post.get("subject", "").strip()[:300]
                 event.body = post.get("body", "").strip()[:20000]
                 problem = ""
-                if not person.email:
+                if Thread.objects.filter(
+                    candidate=person,
+                    situation=situation,
+                    recruiter=user,
+                    status=Thread.Status.OPEN,
+                ).exists():
+                    problem = _("You already follow this person up: its next step is on Today.")
+                elif not person.email:
                     problem = _(
                         "This person has no e-mail address: choose another channel, or "
                         "record a message you sent yourself."
