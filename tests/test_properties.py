@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 import yaml
 from django.db import transaction
-from hypothesis import example, given, note
+from hypothesis import example, given, note, reject
 from hypothesis import strategies as st
 
 from relance.engine import Policy, decide
+from relance.errors import ScenarioError
 from relance.followups import services
 from relance.followups.models import Thread, Touchpoint
 from relance.people.models import Candidate, Consent
@@ -104,7 +105,12 @@ def scenarios(draw):
             )
             if situation:
                 event["situation"] = situation
-            if situation == "first_message" and event["channel"] == "email" and draw(st.booleans()):
+            if (
+                situation == "first_message"
+                and event["channel"] == "email"
+                and "email" in candidate
+                and draw(st.booleans())
+            ):
                 event["send"] = True  # Relance sends the approach itself
         elif kind == "call":
             event["outcome"] = draw(st.sampled_from(["answered", "voicemail", "no_answer"]))
@@ -163,8 +169,19 @@ task_delays = st.lists(
 def replay(text: str, delays=()) -> tuple[_Replay, Candidate]:
     scenario = parse(text, "property")
     run = _Replay(scenario, task_delays=delays)
-    run.run()
+    played(run)
     return run, run.candidates["c"]
+
+
+def played(run: _Replay) -> None:
+    """Run a replay; a history the services refuse as input (Relance asked to send a first
+    e-mail to someone the recruiter already follows up) is not a history to judge."""
+    try:
+        run.run()
+    except ScenarioError as error:
+        if "already follow" not in str(error):
+            raise
+        reject()
 
 
 @given(scenarios(), task_delays)
@@ -294,6 +311,6 @@ def test_stored_due_times_equal_what_the_engine_computes_from_scratch(text, dela
                     mismatches.append((now, thread.situation, stored, computed, fresh.kind))
 
         run = _Replay(scenario, after_each=check, task_delays=delays)
-        run.run()
+        played(run)
         transaction.set_rollback(True)
     assert mismatches == []
