@@ -2,9 +2,9 @@
 again at the last moment, and every failure recorded for what it is."""
 
 from datetime import timedelta
-from types import SimpleNamespace
 from email.header import decode_header, make_header
 from email.utils import parseaddr
+from types import SimpleNamespace
 
 import pytest
 
