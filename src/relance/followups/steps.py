@@ -312,14 +312,21 @@ def repeats(rows: list[OutboxMessage], now: datetime) -> set[int]:
     """The rows of threads, written by the system, that nearly repeat a message the
     candidate received — or one on its way to them — in the policy's window (hard rule 7).
     Checked again when a message leaves: another recruiter's message may have gone since
-    it was written. A recruiter's own edited message (by hand) was theirs to judge."""
+    it was written. A recruiter's own edited message (by hand) was theirs to judge.
+
+    When a row was written it was compared with everything received until then and
+    everything on its way: here, only what reached the person since (with a day's slack for
+    a message logged a little after it left) and what is on its way now. Most rows leave
+    seconds after they were written: there is nothing to compare them with."""
     automatic = [row for row in rows if row.thread_id is not None and not row.by_hand]
     if not automatic:
         return set()
     organisations = Organisation.objects.filter(pk__in={row.organisation_id for row in automatic})
     days = max(org.get_policy().near_duplicate_days for org in organisations)
+    written = min(row.created_at for row in automatic) - timedelta(days=1)
+    since = max(now - timedelta(days=days), written)
     candidate_ids = sorted({row.candidate_id for row in automatic})
-    received = received_bodies(candidate_ids, now - timedelta(days=days), [r.pk for r in rows])
+    received = received_bodies(candidate_ids, since, [r.pk for r in rows])
     return {
         row.pk
         for row in automatic

@@ -367,8 +367,8 @@ class DjangoTransport:
             else:
                 replies.append((503, b"no valid recipient"))
             _accept_envelope(smtp, message, replies)
-            smtp.send(payload)
             self.content_left = True
+            smtp.send(payload)
             code, text = smtp.getreply()
             if code != 250:
                 raise smtplib.SMTPDataError(code, text)
@@ -380,10 +380,10 @@ class DjangoTransport:
         else:
             replies = ahead.replies
         _accept_envelope(smtp, message, replies)
-        smtp.send(payload)
-        self.content_left = True  # its final dot is out: from here a lost line is a doubt
-        if following is not None:  # written before any answer is read: still one round trip
-            smtp.send(_envelope(following, options))
+        # From the first byte of the content on, a lost line is a doubt (the final dot may
+        # be out): the next envelope rides in the same write (one round trip a message).
+        self.content_left = True
+        smtp.send(payload if following is None else payload + _envelope(following, options))
         code, text = smtp.getreply()
         if following is not None:
             try:
