@@ -305,3 +305,26 @@ def test_a_campaign_whose_text_cannot_be_rendered_stops_without_stopping_the_wor
     c.refresh_from_db()
     assert c.status == "cancelled"
     assert not OutboxMessage.objects.filter(campaign=c).exists()
+
+
+def test_a_campaign_in_doubt_says_so(org, recruiter, transport, smtp, client):
+    """A message whose line dropped as it was handed over is counted as in doubt, not
+    hidden: the page used to say "Done, 0 sent" (issue 12)."""
+    from django.urls import reverse
+
+    person(org, "lea", purposes=["job_alerts"])
+    c = campaign(org, recruiter)
+    campaigns.schedule(c, NOW, NOW)
+    campaigns.advance(NOW)
+    OutboxMessage.objects.filter(campaign=c).update(status="uncertain")
+    figures = campaigns.figures(c)
+    assert (figures["written"], figures["sent"], figures["uncertain"]) == (1, 0, 1)
+    Recruiter.objects.filter(pk=recruiter.pk).update(role="admin")
+    client.force_login(recruiter)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("web:campaign", args=[c.pk])).content.decode()
+    assert "In doubt: the line dropped" in page
+    assert "All written" in page
+    client.cookies["django_language"] = "fr"
+    page = client.get(reverse("web:campaign", args=[c.pk])).content.decode()
+    assert "Incertains : la connexion a été coupée" in page

@@ -527,8 +527,8 @@ def figures(campaign: Campaign) -> dict[str, int]:
 
 
 def figures_of(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Written, sent, delivered, bounced, replies, unsubscribes, waiting and cancelled, per
-    campaign — counted in the database from the messages and what followed them: two
+    """Written, sent, delivered, bounced, replies, unsubscribes, waiting (or being sent),
+    uncertain and cancelled, per campaign — counted in the database from the messages and what followed them: two
     queries, however many campaigns."""
     rows = OutboxMessage.objects.filter(campaign_id__in=campaign_ids)
     by_status: dict[int, dict[str, int]] = {pk: {} for pk in campaign_ids}
@@ -569,7 +569,15 @@ def figures_of(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
             "bounced": bounced_after + counts.get(OutboxMessage.Status.FAILED, 0),
             "replies": later.get("replies", 0),
             "unsubscribes": later.get("unsubscribes", 0),
-            "waiting": counts.get(OutboxMessage.Status.PENDING, 0),
+            "waiting": sum(
+                counts.get(status, 0)
+                for status in (
+                    OutboxMessage.Status.PENDING,
+                    OutboxMessage.Status.CLAIMED,
+                    OutboxMessage.Status.SENDING,
+                )
+            ),
+            "uncertain": counts.get(OutboxMessage.Status.UNCERTAIN, 0),
             "cancelled": counts.get(OutboxMessage.Status.CANCELLED, 0),
         }
     return out

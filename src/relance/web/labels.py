@@ -112,7 +112,8 @@ CAMPAIGN_STATES = {
     "draft": pgettext_lazy("campaign", "Draft"),
     "scheduled": pgettext_lazy("campaign", "Scheduled"),
     "sending": pgettext_lazy("campaign", "Sending"),
-    "done": pgettext_lazy("campaign", "Done"),
+    # Every batch written: the outbox may still be sending (see the figures).
+    "done": pgettext_lazy("campaign", "All written"),
     "cancelled": pgettext_lazy("campaign", "Cancelled"),
 }
 BOUNCES = {
