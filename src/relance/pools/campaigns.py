@@ -528,8 +528,8 @@ def figures(campaign: Campaign) -> dict[str, int]:
 
 def figures_of(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
     """Written, sent, delivered, bounced, replies, unsubscribes, waiting (or being sent),
-    uncertain and cancelled, per campaign — counted in the database from the messages and what followed them: two
-    queries, however many campaigns."""
+    uncertain and cancelled, per campaign — counted in the database from the messages and
+    what followed them: two queries, however many campaigns."""
     rows = OutboxMessage.objects.filter(campaign_id__in=campaign_ids)
     by_status: dict[int, dict[str, int]] = {pk: {} for pk in campaign_ids}
     for pk, status, n in (
