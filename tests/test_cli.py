@@ -95,7 +95,7 @@ def test_simulate_prints_one_json_object_per_decision(tmp_path):
 def test_simulate_prints_a_readable_timeline_in_french(tmp_path):
     done = relance("simulate", str(EXAMPLE), "--lang", "fr", data_dir=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Relance 1 : pas de réponse au message du lundi 2 mars" in done.stdout
+    assert "Relance 1 : pas de réponse depuis le lundi 2 mars" in done.stdout
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ def test_today_shows_what_is_due_with_its_reason_in_a_bounded_number_of_queries(
     body = response.content.decode()
     assert f'id="thread-{world.email_thread.pk}"' in body
     assert f'id="thread-{world.call_thread.pk}"' in body
-    assert "Follow-up 1: no answer to the message of" in body
+    assert "Follow-up 1: no answer since" in body
     assert "Send now" in body
     assert "Voicemail" in body
     assert re.search(r'data-testid="due-count"><strong>2</strong>', body)
@@ -281,7 +281,7 @@ def test_an_admin_invites_a_recruiter_who_chooses_a_password_once(client_of, wor
 def test_every_page_exists_in_french_and_english(client_of, world):
     fr = client_of(world.admin, "fr").get(reverse("web:today")).content.decode()
     assert "Aujourd'hui" in fr
-    assert "Relance 1 : pas de réponse au message du" in fr
+    assert "Relance 1 : pas de réponse depuis le" in fr
     assert "Envoyer maintenant" in fr
     assert 'lang="fr"' in fr
     en = client_of(world.admin, "en").get(reverse("web:today")).content.decode()

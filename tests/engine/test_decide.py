@@ -304,3 +304,20 @@ def test_a_send_due_in_the_past_still_waits_for_the_window_to_open():
     assert decision.kind is DecisionKind.SEND
     assert opening(decision, candidate(), POLICY, saturday) == paris(2026, 3, 9, 8, 0)
     assert opening(decision, candidate(), POLICY, due.at) == due.at
+
+
+def test_a_wait_into_the_night_that_the_cap_caused_is_said_to_be_the_cap():
+    """A follow-up due Wednesday 16:05 when another message left that morning: the cap
+    puts it off to Thursday, and the sending hours to 08:00 — the reason a recruiter reads
+    is "already 1 message today", not "outside sending hours" on a Wednesday afternoon."""
+    slow = Policy.from_mapping({"followup_delays_days": [9, 5, 7]})
+    t, touches = first_message(paris(2026, 2, 23, 16, 5), Channel.EMAIL)
+    touches.append(out(paris(2026, 3, 4, 9, 0), Channel.LINKEDIN))
+    decision = plan_next(t, candidate(), touches, slow)
+    assert decision.nominal_at == paris(2026, 3, 4, 16, 5)
+    assert decision.at == paris(2026, 3, 5, 8, 0)
+    assert (decision.delay, decision.params["period"]) == ("pressure_cap", "day")
+    # A due time on a Saturday, with nothing else in the way, is the weekend's doing.
+    t, touches = first_message(paris(2026, 3, 5, 10, 0), Channel.EMAIL)
+    decision = plan_next(t, candidate(), touches, POLICY)
+    assert (decision.at, decision.delay) == (paris(2026, 3, 9, 8, 0), "weekend")

@@ -352,13 +352,19 @@ def _earliest_allowed(
     moves: dict[str, timedelta] = {}
     params: dict[str, dict[str, str | int]] = {}
     at = nominal
+    # The last rule that moved the action, if any: when it lands outside the sending hours
+    # (the pressure cap's "tomorrow" is midnight), the wait until they open is its doing —
+    # "already 1 message today", not "outside sending hours" on a weekday afternoon.
+    cause: str | None = None
 
     def moved(code: str, new: datetime, extra: dict[str, str | int] | None = None) -> None:
-        nonlocal at
+        nonlocal at, cause
         if new > at:
             moves[code] = moves.get(code, timedelta()) + (new - at)
             params.setdefault(code, extra or {})
             at = new
+            if code not in CALENDAR_REASONS:
+                cause = code
 
     for _ in range(64):
         before = at
@@ -383,7 +389,9 @@ def _earliest_allowed(
             if pressure_at > probe:
                 moved("pressure_cap", pressure_at, _pressure_params(probe, counted, tz, policy))
         opening, holiday = calendar.next_open(at, tz, country, window)
-        if opening > at:
+        if opening > at and cause is not None:
+            moved(cause, opening)
+        elif opening > at:
             if holiday is not None:
                 day = _first_holiday(at, opening, tz, country)
                 moved("holiday", opening, {"holiday": holiday, "holiday_on": day})
@@ -421,6 +429,9 @@ def _pressure_params(
     # Held by messages already sent after that date (an overdue follow-up).
     around = sum(1 for x in counted if at - rules.WEEK < x < at + rules.WEEK)
     return {"count": around, "period": "around"}
+
+
+CALENDAR_REASONS = frozenset({"sending_window", "call_window", "weekend", "holiday"})
 
 
 def _spans_weekend(start: datetime, opening: datetime, tz: str) -> bool:

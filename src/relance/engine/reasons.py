@@ -69,8 +69,8 @@ _SENTENCES: dict[str, dict[str, str]] = {
         "en": "LinkedIn invitation accepted: tell them why you invited them",
     },
     "followup": {
-        "fr": "Relance {step} : pas de réponse au message du {previous_at}",
-        "en": "Follow-up {step}: no answer to the message of {previous_at}",
+        "fr": "Relance {step} : pas de réponse depuis le {previous_at}",
+        "en": "Follow-up {step}: no answer since {previous_at}",
     },
     "doubles_call": {
         "fr": "Appel sans réponse : le doubler tout de suite par écrit ({channel})",
@@ -93,8 +93,8 @@ _SENTENCES: dict[str, dict[str, str]] = {
         "en": "First call",
     },
     "application_followup": {
-        "fr": "Candidat non joint : le relancer, au plus tard 2 jours après l'appel",
-        "en": "Applicant not reached: follow up within 2 days of the call",
+        "fr": "Candidat non joint : le relancer avant le {deadline_at}",
+        "en": "Applicant not reached: follow up by {deadline_at}",
     },
     "keep_in_touch": {
         "fr": "Prendre des nouvelles : pas de contact depuis le {last_contact_at}",
