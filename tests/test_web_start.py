@@ -59,7 +59,9 @@ def test_a_first_e_mail_written_on_the_page_leaves_as_written(client_of, world, 
     Worker(transport=transport, clock=clock.now).cycle()
     to_anna = [m for m in transport.sent if m.recipient == "anna@example.org"]
     assert len(to_anna) == 1
-    assert "un poste de lead" in to_anna[0].message().get_payload(decode=True).decode()
+    text = to_anna[0].message().get_payload(decode=True).decode()
+    assert "un poste de lead" in text
+    assert "Pourquoi ce message" in text  # the information notice of a first contact
 
 
 def test_an_e_mail_sent_from_ones_own_mailbox_is_recorded_without_a_message_id_of_ours(

@@ -334,6 +334,9 @@ def _start_to_send(
     if subject or body:
         if not (subject and body):
             raise InputError(f"{event.candidate}: an e-mail needs a subject and a body")
+        # A first contact carries the information notice (who we are, why we have their
+        # details, their rights), whoever wrote it (GDPR, DOMAIN.md).
+        body += "\n\n" + compose.notice(event.candidate, event.candidate.organisation.name)
         rendered = compose.Rendered(
             f"{event.situation}.0.email", event.candidate.language, subject, body
         )
