@@ -132,7 +132,9 @@ def test_a_voicemail_logged_brings_the_next_step_with_its_reason(client_of, worl
 def test_send_now_writes_the_email_to_the_outbox_once(client_of, world):
     client = client_of(world.admin)
     url = reverse("web:thread_act", args=[world.email_thread.pk, "send"])
-    assert "Queued" in client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    queued = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Queued" in queued
+    assert "/send/" not in queued and "/done/" not in queued  # nothing more to do with it
     row = OutboxMessage.objects.get(thread=world.email_thread)
     assert row.to_address == "Léa Martin <lea@example.org>"
     assert row.step == 1

@@ -240,7 +240,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def _row(
     request: HttpRequest, thread: Thread, now: datetime, done: str, error: str
 ) -> HttpResponse:
-    """The agenda row again, as the action left it (htmx), or back to the page."""
+    """The agenda row again, as the action left it (htmx), or back to the page. A row whose
+    e-mail is in the outbox offers nothing more to do with it (until the worker sends it)."""
     if not request.htmx:
         messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error or done)
         return redirect("web:today")
@@ -252,6 +253,15 @@ def _row(
             "item": agenda.item_of(thread, now),
             "done": done,
             "error": error,
+            "queued": OutboxMessage.objects.filter(
+                thread=thread,
+                action_index=thread.action_index,
+                status__in=[
+                    OutboxMessage.Status.PENDING,
+                    OutboxMessage.Status.CLAIMED,
+                    OutboxMessage.Status.SENDING,
+                ],
+            ).exists(),
             "oob": True,  # the page's live region gets the message too
             **prefixes(),
         },
