@@ -104,7 +104,7 @@ def _print_agenda(
     from rich.table import Table
 
     from relance.engine import calendar
-    from relance.engine.reasons import action_label, format_moment, short_moment
+    from relance.engine.reasons import action_label, format_moment, short_moment, stage_label
 
     text = TEXT[lang]
     console = common.console()
@@ -123,13 +123,13 @@ def _print_agenda(
         if item.overdue:
             due = f"{due}\n[bold red]{text['overdue']}[/]"
         stars = f" [yellow]{'★' * item.stars}[/]" if item.stars else ""
-        details = " · ".join(x for x in (item.stage, item.job) if x)
+        details = " · ".join(x for x in (stage_label(item.stage, lang), item.job) if x)
         who = f"{item.candidate}{stars}" + (f"\n[dim]{details}[/]" if details else "")
         kind = text["kinds"].get(item.kind, item.kind)
         what = action_label(item.situation, item.step, item.channel, lang)
         recruiter = item.recruiter.split("@")[0]
         table.add_row(
-            str(rank), due, who, f"{what}\n[cyan]{kind}[/] [dim]{recruiter}[/]", item.why(lang)
+            str(rank), due, who, f"{what}\n[cyan]{kind}[/] [dim]· {recruiter}[/]", item.why(lang)
         )
     console.print(table)
     if count > len(rows):

@@ -368,6 +368,11 @@ def situation_label(situation: str, language: str) -> str:
     return _SITUATIONS.get(situation, {}).get(lang, situation)
 
 
+def stage_label(stage: str, language: str) -> str:
+    lang = language if language in LANGUAGES else "en"
+    return _STAGES.get(stage, {}).get(lang, stage)
+
+
 def channel_label(channel: str, language: str) -> str:
     lang = language if language in LANGUAGES else "en"
     return _CHANNELS.get(channel, {}).get(lang, channel)
