@@ -108,6 +108,12 @@ EXCLUSIONS = {
 }
 
 ROLES = {"admin": _("Administrator"), "recruiter": _("Recruiter")}
+# How a connection to a mail server is secured (the settings page).
+SECURITIES = {
+    "starttls": _("STARTTLS (port 587)"),
+    "ssl": _("SSL/TLS (port 465)"),
+    "none": _("None (a local relay only)"),
+}
 CAMPAIGN_STATES = {
     "draft": pgettext_lazy("campaign", "Draft"),
     "scheduled": pgettext_lazy("campaign", "Scheduled"),

@@ -20,7 +20,7 @@ from relance import crypto
 from relance.engine.policy import Policy, PolicyError
 from relance.messaging.models import Security, Sender
 from relance.people.models import Recruiter
-from relance.web import scope
+from relance.web import labels, scope
 from relance.web.signin import account, normalise
 from relance.web.views.account import invitation_link
 
@@ -157,7 +157,7 @@ def _context(
     return {
         "fields": fields,
         "identity": identity or _identity(user),
-        "securities": Security.choices,
+        "securities": list(labels.SECURITIES.items()),
         # Who has joined: an invitation makes no account until it is accepted.
         "team": Recruiter.objects.filter(organisation=org).order_by("first_name", "email")
         if user.role == Recruiter.Role.ADMIN else [],
