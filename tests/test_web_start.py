@@ -125,3 +125,20 @@ def test_another_recruiters_due_step_is_never_taken_by_a_start(client_of, world)
     claire_thread.refresh_from_db()
     assert claire_thread.next_step == 1
     assert not Touchpoint.objects.filter(thread=claire_thread, step=1).exists()
+
+
+def test_a_call_on_the_timeline_says_it_was_made_and_how_it_went(client_of, world):
+    """It read "Appel · Appel · envoyé": a call is made, not sent, and its outcome shows."""
+    from relance.followups import services
+    from relance.followups.events import Event, EventType
+
+    services.record_event(
+        Event(EventType.CALL, NOW, world.paul, recruiter=world.admin, outcome="no_answer"), NOW
+    )
+    client = client_of(world.admin, "fr")
+    page = client.get(reverse("web:candidate", args=[world.paul.pk])).content.decode()
+    timeline = page.split('class="timeline"')[1].split("</ol>")[0]
+    call = next(item for item in timeline.split("<li")[1:] if "Appel" in item)
+    assert "passé" in call
+    assert "envoyé" not in call
+    assert call.count("Appel") == 1
