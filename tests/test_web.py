@@ -134,7 +134,8 @@ def test_send_now_writes_the_email_to_the_outbox_once(client_of, world):
     url = reverse("web:thread_act", args=[world.email_thread.pk, "send"])
     queued = client.post(url, HTTP_HX_REQUEST="true").content.decode()
     assert "Queued" in queued
-    assert "/send/" not in queued and "/done/" not in queued  # nothing more to do with it
+    assert "/send/" not in queued
+    assert "/done/" not in queued
     row = OutboxMessage.objects.get(thread=world.email_thread)
     assert row.to_address == "Léa Martin <lea@example.org>"
     assert row.step == 1
