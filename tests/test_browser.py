@@ -121,6 +121,9 @@ def test_it_works_a_morning_agenda_in_french(demo, browser, shots):
     assert after.locator(".why").inner_text() not in ("", before)
     # The row was replaced: the focus is on what the action did, not lost to the page, and
     # the live region outside the row says it.
+    page.wait_for_function(
+        "id => document.activeElement.closest('li.row')?.id === id", arg=call_id, timeout=5000
+    )
     focused = page.evaluate(
         "[document.activeElement.closest('li.row')?.id, document.activeElement.innerText]"
     )
@@ -181,7 +184,8 @@ def test_a_rejected_finalist_receives_her_e_mail_and_joins_the_pool_in_french(de
     refused = page.locator(f"#{thread} p.error")
     refused.wait_for()
     assert "Non envoyé" in refused.inner_text()
-    assert page.evaluate("document.activeElement.className") == "error"
+    # The focus moves there once htmx has swapped the editor in (a moment after it shows).
+    page.wait_for_function("document.activeElement.className === 'error'", timeout=5000)
     assert "/c/pool/" in body.input_value()
     body.fill(
         body.input_value()
