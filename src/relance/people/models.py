@@ -25,6 +25,12 @@ class Organisation(models.Model):
     # Overrides of the default policy, checked against the hard caps when saved or read.
     policy = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the information notice of a first contact names (GDPR art. 13/14): the legal
+    # entity, its address, where to exercise one's rights, its website.
+    legal_name = models.CharField(max_length=200, blank=True)
+    address = models.TextField(blank=True)
+    privacy_email = models.EmailField(blank=True)
+    website = models.URLField(blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -78,6 +84,14 @@ class Recruiter(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+
+class Seniority(models.TextChoices):
+    JUNIOR = "junior"
+    INTERMEDIATE = "intermediate"
+    SENIOR = "senior"
+    LEAD = "lead"
+    EXECUTIVE = "executive"
 
 
 class Source(models.TextChoices):
@@ -153,6 +167,7 @@ class Candidate(models.Model):
     tags = models.JSONField(default=list, blank=True)
     skills = models.JSONField(default=list, blank=True)
     years_experience = models.PositiveSmallIntegerField(null=True, blank=True)
+    seniority = models.CharField(max_length=16, choices=Seniority.choices, blank=True)
     desired_role = models.CharField(max_length=200, blank=True)
     interests = models.JSONField(default=list, blank=True)
     # A line about them that a follow-up can pick up: "your talk on Kotlin at Devoxx".
@@ -239,12 +254,24 @@ class Job(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     external_ref = models.CharField(max_length=100, blank=True)
+    class Contract(models.TextChoices):
+        PERMANENT = "permanent"  # CDI
+        FIXED_TERM = "fixed_term"  # CDD
+        FREELANCE = "freelance"
+        INTERNSHIP = "internship"
+        APPRENTICESHIP = "apprenticeship"
+        OTHER = "other"
+
     title = models.CharField(max_length=200)
     family = models.CharField(max_length=120, blank=True)  # e.g. "Développement back-end"
     description = models.TextField(blank=True)
+    client = models.CharField(max_length=200, blank=True)  # an agency recruits for clients
+    location = models.CharField(max_length=120, blank=True)
+    contract = models.CharField(max_length=16, choices=Contract.choices, blank=True)
     owner = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     objects = OrgQuerySet.as_manager()
 
@@ -290,6 +317,34 @@ class Application(models.Model):
         if stage in (Stage.REJECTED, Stage.WITHDRAWN):
             return False
         return Stage(stage).rank < Stage(self.stage).rank
+
+
+class Interview(models.Model):
+    """An interview planned for an application: when, with whom, where (a place or a video
+    link). Recording that it took place is an `interview` event (the feedback deadline
+    starts then)."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled"
+        DONE = "done"
+        CANCELLED = "cancelled"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="interviews"
+    )
+    at = models.DateTimeField()
+    minutes = models.PositiveSmallIntegerField(default=60)
+    interviewer = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
+    place = models.CharField(max_length=300, blank=True)
+    video_url = models.URLField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    created_at = models.DateTimeField()
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "at"])]
 
 
 class ErasedPerson(models.Model):
