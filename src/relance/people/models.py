@@ -254,6 +254,7 @@ class Job(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     external_ref = models.CharField(max_length=100, blank=True)
+
     class Contract(models.TextChoices):
         PERMANENT = "permanent"  # CDI
         FIXED_TERM = "fixed_term"  # CDD
