@@ -252,9 +252,6 @@ class Job(models.Model):
         OPEN = "open"
         CLOSED = "closed"
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
-    external_ref = models.CharField(max_length=100, blank=True)
-
     class Contract(models.TextChoices):
         PERMANENT = "permanent"  # CDI
         FIXED_TERM = "fixed_term"  # CDD
@@ -263,6 +260,8 @@ class Job(models.Model):
         APPRENTICESHIP = "apprenticeship"
         OTHER = "other"
 
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    external_ref = models.CharField(max_length=100, blank=True)
     title = models.CharField(max_length=200)
     family = models.CharField(max_length=120, blank=True)  # e.g. "Développement back-end"
     description = models.TextField(blank=True)
