@@ -362,21 +362,50 @@ class ErasedPerson(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who viewed, exported, changed or erased a person's data, and when. It holds the
-    candidate's id, never their name: an erased person leaves only a number behind."""
+    """Who viewed, exported, changed or erased a person's data, and when; and who changed
+    the team (set up the organisation, invited, changed a role, deactivated or reactivated
+    a recruiter). It holds the candidate's id, never their name: an erased person leaves
+    only a number behind."""
 
     class Action(models.TextChoices):
         VIEWED = "viewed"
         EXPORTED = "exported"
         CHANGED = "changed"
         ERASED = "erased"
+        # Team changes: about a recruiter (`recruiter`), not a candidate.
+        SETUP = "setup"
+        INVITED = "invited"
+        JOINED = "joined"
+        ROLE_CHANGED = "role_changed"
+        DEACTIVATED = "deactivated"
+        REACTIVATED = "reactivated"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     at = models.DateTimeField()
     actor = models.ForeignKey(Recruiter, null=True, blank=True, on_delete=models.SET_NULL)
     action = models.CharField(max_length=16, choices=Action.choices)
-    candidate_id = models.BigIntegerField()  # not a foreign key: it outlives the person
+    # Not a foreign key: it outlives the person. Empty for a team change.
+    candidate_id = models.BigIntegerField(null=True, blank=True)
+    # The colleague a team change is about.
+    recruiter = models.ForeignKey(
+        Recruiter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["organisation", "candidate_id", "at"])]
+        indexes = [
+            models.Index(fields=["organisation", "candidate_id", "at"]),
+            # The audit log page: newest first, a page after the last (at, id) shown.
+            models.Index(fields=["organisation", "at", "id"], name="audit_org_at"),
+        ]
+
+
+class SetupToken(models.Model):
+    """The one-time token `relance web` prints in its console while no organisation
+    exists: only someone who has the console can open the first-run page. Only its
+    SHA-256 digest is stored; it expires, and is used once."""
+
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
