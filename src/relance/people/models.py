@@ -301,6 +301,13 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["candidate", "job"], name="one_application_per_job")
         ]
+        indexes = [
+            # A job's pipeline: the count per stage, and the latest moves of one stage (a
+            # column's first cards, then "show more" after the last one shown).
+            models.Index(
+                fields=["job", "stage", "stage_changed_at", "id"], name="application_pipeline"
+            ),
+        ]
 
     @property
     def is_active(self) -> bool:
@@ -379,6 +386,11 @@ class AuditEntry(models.Model):
         ROLE_CHANGED = "role_changed"
         DEACTIVATED = "deactivated"
         REACTIVATED = "reactivated"
+        # Job changes: about a job (`job`), not a person.
+        JOB_CREATED = "job_created"
+        JOB_CHANGED = "job_changed"
+        JOB_CLOSED = "job_closed"
+        JOB_REOPENED = "job_reopened"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     at = models.DateTimeField()
@@ -390,6 +402,8 @@ class AuditEntry(models.Model):
     recruiter = models.ForeignKey(
         Recruiter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The job a job change is about (its history on the job's page).
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
