@@ -11,6 +11,8 @@ from typing import Any
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
 
 from relance.engine import Channel, Policy, Purpose, Stage
 from relance.people import search
@@ -201,6 +203,16 @@ class Candidate(models.Model):
                 name="candidate_search_key",
                 opclasses=["int8_ops", "varchar_pattern_ops"],
             ),
+            # The list's orders, each read in index order from a keyset cursor (the id
+            # breaks ties): by name (the folded key, in the database's own collation: the
+            # pattern index above cannot sort), by stars, by last contact.
+            models.Index(fields=["organisation", "search_key", "id"], name="candidate_org_name"),
+            models.Index(fields=["organisation", "stars", "id"], name="candidate_org_stars"),
+            models.Index(
+                fields=["organisation", "last_contact_at", "id"], name="candidate_org_contact"
+            ),
+            # A duplicate e-mail is looked up whatever its case.
+            models.Index(F("organisation"), Lower("email"), name="candidate_org_email"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(stars__lte=3), name="candidate_stars_0_3")
