@@ -14,7 +14,17 @@ import sys
 from collections.abc import Sequence
 
 from relance import config
-from relance.commands import agenda, common, inbound, mail, rights, serving, simulate, worker
+from relance.commands import (
+    agenda,
+    common,
+    inbound,
+    mail,
+    rights,
+    serving,
+    setup,
+    simulate,
+    worker,
+)
 from relance.commands.arguments import Kinds, Parser
 from relance.engine.policy import PolicyError
 from relance.errors import InputError
@@ -32,7 +42,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     kinds = Kinds(lang or "en")
-    for module in (serving, agenda, simulate, inbound, worker, mail, rights):
+    for module in (setup, serving, agenda, simulate, inbound, worker, mail, rights):
         module.add_parsers(sub, kinds)
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
