@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "relance.followups",
     "relance.messaging",
     "relance.pools",
+    "relance.intake",
     "relance.web",
 ]
 
@@ -49,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "relance.web.middleware.organisation_time",
+    # While no organisation exists, the recruiters' pages lead to the first-run page.
+    "relance.web.first_run.FirstRun",
     "relance.messaging.webhooks.KeepWhatCannotBeParsed",
     # Last, as django-axes asks: it turns a locked-out sign-in into its own response.
     "axes.middleware.AxesMiddleware",
@@ -208,3 +211,29 @@ RELANCE_UNCERTAIN_SETTLE_SECONDS = config.env_int(
 RELANCE_SEND_PER_MINUTE = config.env_int("RELANCE_SEND_PER_MINUTE", 0, low=0)
 RELANCE_SEND_PER_DAY = config.env_int("RELANCE_SEND_PER_DAY", 0, low=0)
 RELANCE_SEND_PER_DOMAIN_PER_MINUTE = config.env_int("RELANCE_SEND_PER_DOMAIN_PER_MINUTE", 0, low=0)
+
+# Files (CVs) go through Django's storage API: a folder under the data directory by default
+# (RELANCE_FILES_DIR), readable by Relance's user only. Another backend (S3-compatible
+# storage) is a change of STORAGES["default"]; nothing else reads paths.
+RELANCE_FILES_DIR = Path(os.environ.get("RELANCE_FILES_DIR") or DATA_DIR / "files")
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(RELANCE_FILES_DIR),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# The largest CV accepted (megabytes), on the candidate page and the public apply form: a
+# larger upload is read to its end but never kept (relance/intake/uploads.py).
+RELANCE_CV_MAX_BYTES = config.env_int("RELANCE_CV_MAX_MB", 10, low=1, high=100) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["relance.intake.uploads.LimitedUpload"]
+# The public forms (apply, talent-pool sign-up): submissions per hour from one e-mail
+# address, and from one client address (REMOTE_ADDR, the trusted proxy's forwarded one).
+RELANCE_PUBLIC_FORM_PER_ADDRESS = config.env_int(
+    "RELANCE_PUBLIC_FORM_PER_ADDRESS", 3, low=1, high=1000
+)
+RELANCE_PUBLIC_FORM_PER_IP = config.env_int("RELANCE_PUBLIC_FORM_PER_IP", 20, low=1, high=100_000)

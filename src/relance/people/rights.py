@@ -12,6 +12,8 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +33,27 @@ from relance.people.models import (
     Recruiter,
 )
 from relance.pools.models import PoolMember, Preference
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What an app above this one holds about a person (intake: CVs and their files),
+    registered at start-up by that app (its AppConfig.ready): people does not import it.
+    `export` gives its rows and its files (path in the zip -> bytes); `erase` removes them
+    in the caller's transaction and returns how many; `anonymise` removes what leads back
+    to the person. Files in storage are removed once the transaction commits."""
+
+    name: str
+    export: Callable[[Candidate], tuple[list[dict[str, Any]], dict[str, bytes]]]
+    erase: Callable[[Candidate], int]
+    anonymise: Callable[[Candidate], None]
+
+
+PERSONAL_DATA: dict[str, PersonalData] = {}
+
+
+def register(part: PersonalData) -> None:
+    PERSONAL_DATA[part.name] = part
 
 
 def erasure_keys(
@@ -115,6 +138,10 @@ def export(candidate: Candidate, actor: Recruiter | None, now: datetime) -> byte
             for m in PoolMember.objects.filter(candidate=candidate).select_related("pool")
         ],
     }
+    files: dict[str, bytes] = {}
+    for part in PERSONAL_DATA.values():
+        data[part.name], more = part.export(candidate)
+        files.update(more)
     received = list(_inbound_of(candidate))
     data["emails_received"] = [f"received/{m.pk}.eml" for m in received]
     buffer = io.BytesIO()
@@ -124,7 +151,10 @@ def export(candidate: Candidate, actor: Recruiter | None, now: datetime) -> byte
         )
         for message in received:
             archive.writestr(f"received/{message.pk}.eml", bytes(message.raw))
-    audit(candidate, actor, AuditEntry.Action.EXPORTED, now, files=1 + len(received))
+        for name, content in files.items():
+            archive.writestr(name, content)
+    audit(candidate, actor, AuditEntry.Action.EXPORTED, now,
+          files=1 + len(received) + len(files))  # fmt: skip
     return buffer.getvalue()
 
 
@@ -152,6 +182,8 @@ def erase(candidate: Candidate, actor: Recruiter | None, now: datetime) -> dict[
             "preferences": Preference.objects.filter(candidate=person).delete()[0],
             "pools": PoolMember.objects.filter(candidate=person).delete()[0],
         }
+        for part in PERSONAL_DATA.values():
+            removed[part.name] = part.erase(person)
         audit(person, actor, AuditEntry.Action.ERASED, now, removed=removed)
         person.delete()
     return removed
@@ -184,6 +216,8 @@ def anonymise(candidate: Candidate, now: datetime) -> None:
         Consent.objects.filter(candidate=person).update(text="")
         Preference.objects.filter(candidate=person).delete()
         PoolMember.objects.filter(candidate=person).delete()
+        for part in PERSONAL_DATA.values():
+            part.anonymise(person)
         Candidate.objects.filter(pk=person.pk).update(
             external_ref="", first_name="", last_name="", email="", phone="", linkedin_url="",
             location="",
