@@ -14,7 +14,8 @@ EXIT_BAD_INPUT = 2
 
 TEXT = {
     "fr": {
-        "no_org": "Aucune organisation dans la base. Lancez d'abord : relance demo",
+        "no_org": "Aucune organisation dans la base. Lancez d'abord : relance setup "
+        "(ou relance demo pour essayer)",
         "many_orgs": "Plusieurs organisations ({slugs}) : précisez --org SLUG",
         "no_such_org": "--org {slug!r} : aucune organisation de ce nom",
         "not_a_recruiter": "--recruiter {email!r} : pas un recruteur de {org} ({known})",
@@ -22,7 +23,8 @@ TEXT = {
         "several_candidates": "{what} : plusieurs candidats dans {org} (utilisez --id)",
     },
     "en": {
-        "no_org": "No organisation in the database yet. Run first: relance demo",
+        "no_org": "No organisation in the database yet. Run first: relance setup "
+        "(or relance demo to try it)",
         "many_orgs": "Several organisations ({slugs}): choose one with --org SLUG",
         "no_such_org": "--org {slug!r}: no such organisation",
         "not_a_recruiter": "--recruiter {email!r}: not a recruiter of {org} ({known})",

@@ -29,6 +29,10 @@ TEXT = {
         "web_started": "Relance sert l'application web sur {url} ({threads} fils). "
         "Ctrl-C pour arrêter.",
         "web_stopped": "Application web arrêtée.",
+        "first_run": "Aucune organisation encore. Pour créer la première, ouvrez ce lien "
+        "(valable {minutes} minutes, une seule fois ; seul qui voit cette console l'a ; "
+        "derrière un proxy, le même chemin à l'adresse publique) : {url}\n"
+        "Ou, dans une console : relance setup",
         "busy": "le port {port} de {host} est déjà pris (un autre programme, ou une démo ou "
         "une application web Relance encore lancée) : arrêtez-le, ou choisissez un autre "
         "port avec --port (0 : un port libre)",
@@ -56,6 +60,9 @@ TEXT = {
         "demo still running): the demo takes port {port} instead.",
         "web_started": "Relance serves the web app at {url} ({threads} threads). Ctrl-C stops.",
         "web_stopped": "Web app stopped.",
+        "first_run": "No organisation yet. To create the first one, open this link (valid "
+        "{minutes} minutes, once; only whoever sees this console has it; behind a proxy, "
+        "the same path at the public address): {url}\nOr, in a console: relance setup",
         "busy": "port {port} on {host} is already in use (another program, or a Relance demo "
         "or web app still running): stop it, or choose another port with --port (0: any "
         "free port)",
@@ -183,6 +190,20 @@ def https_warning(lang: str) -> str | None:
     return None
 
 
+def first_run_link(srv: Any, text: dict[str, str]) -> None:
+    """While no organisation exists, the one-time link to the first-run page: printed here
+    only, so that only someone who has this console can create the first organisation."""
+    from relance import clock
+    from relance.people import setup
+    from relance.web import serve
+
+    token = setup.issue_token(clock.now())
+    if token is not None:
+        minutes = int(setup.TOKEN_LIFETIME.total_seconds() // 60)
+        url = f"{serve.address(srv)}setup/{token}/"
+        print(text["first_run"].format(url=url, minutes=minutes), flush=True)
+
+
 def run_web(args: argparse.Namespace) -> int:
     from relance.web import serve
 
@@ -197,6 +218,7 @@ def run_web(args: argparse.Namespace) -> int:
     if warning:
         print(warning, file=sys.stderr, flush=True)
     print(text["web_started"].format(url=serve.address(srv), threads=args.threads), flush=True)
+    first_run_link(srv, text)
     serve.run(srv)
     print(text["web_stopped"], flush=True)
     return 0

@@ -63,8 +63,8 @@ TEXT = {
         "password_again": "Le même mot de passe, encore : ",
         "differ": "Les deux mots de passe diffèrent : recommencez.",
         "refused": "{flag} : {problem}",
-        "no_password": "{variable} est vide et rien ne peut être tapé ici (pas de terminal) : "
-        "donnez le mot de passe de l'administrateur dans {variable}",
+        "no_password": "vide, et rien ne peut être tapé ici (pas de terminal) : donnez le "
+        "mot de passe de l'administrateur dans {variable}",
         "exists": "Relance a déjà une organisation ({slugs}). Pour ajouter un recruteur, "
         "invitez-le depuis l'application web (Équipe). Pour créer une autre organisation "
         "sur la même installation, relancez avec --another.",
@@ -93,8 +93,8 @@ TEXT = {
         "password_again": "The same password again: ",
         "differ": "The two passwords differ: try again.",
         "refused": "{flag}: {problem}",
-        "no_password": "{variable} is empty and nothing can be typed here (no terminal): "
-        "give the administrator's password in {variable}",
+        "no_password": "empty, and nothing can be typed here (no terminal): give the "
+        "administrator's password in {variable}",
         "exists": "Relance already has an organisation ({slugs}). To add a recruiter, invite "
         "them from the web app (Team). To create another organisation on the same "
         "installation, run again with --another.",
@@ -155,9 +155,7 @@ def run_setup(
                 values = _ask_all(raw, lang, text, ask, secret)
             else:
                 raw["language"] = raw["language"] or lang
-                if raw["password"] is None:
-                    raise common.BadInput(text["no_password"].format(variable=PASSWORD_VARIABLE))
-                values = setup.read(raw)
+                values = _read_flags(raw, text)
             org, admin = setup.create(
                 values, datetime.now(tz=UTC), another=args.another, door="command"
             )
@@ -187,6 +185,24 @@ def _refuse_when_set_up(another: bool, text: dict[str, str]) -> None:
     slugs = list(Organisation.objects.order_by("slug").values_list("slug", flat=True)[:5])
     if slugs:
         raise common.BadInput(text["exists"].format(slugs=", ".join(slugs)))
+
+
+def _read_flags(raw: dict[str, str | None], text: dict[str, str]) -> Any:
+    """The flags' values checked, every refused one said at once (the password's absence
+    among them: nothing can be typed without a terminal)."""
+    from relance.people import setup
+
+    try:
+        values = setup.read(raw)
+    except setup.SetupRefused as refused:
+        errors = refused.errors
+    else:
+        if raw["password"] is not None:
+            return values
+        errors = {}
+    if raw["password"] is None:
+        errors["password"] = text["no_password"].format(variable=PASSWORD_VARIABLE)
+    raise setup.SetupRefused(errors)
 
 
 def _problems(errors: dict[str, str], text: dict[str, str]) -> str:

@@ -180,7 +180,7 @@ def read(raw: Mapping[str, str | None]) -> Setup:
             ) % {"email": admin_email, "org": taken.organisation}
 
     privacy_email = values["privacy_email"].lower() or admin_email
-    if not _is_email(privacy_email):
+    if not _is_email(privacy_email) and (values["privacy_email"] or "admin_email" not in errors):
         errors["privacy_email"] = _(
             "%(value)s: expected the e-mail address where candidates exercise their rights."
         ) % {"value": repr(values["privacy_email"])}

@@ -27,11 +27,12 @@ def record(
     organisation_id: int,
     actor: Recruiter | None,
     action: str,
-    member: Recruiter,
+    member: Recruiter | None,
     now: datetime,
     **detail: Any,
 ) -> None:
-    """A team change in the audit log: who did it, to whom."""
+    """A team change in the audit log: who did it, to whom (None: someone without an
+    account yet, an invitation)."""
     AuditEntry.objects.create(
         organisation_id=organisation_id, at=now, actor=actor, action=action, recruiter=member,
         detail=detail,

@@ -108,6 +108,23 @@ EXCLUSIONS = {
 }
 
 ROLES = {"admin": _("Administrator"), "recruiter": _("Recruiter")}
+# What the audit log records (people.AuditEntry.Action): the team page's log.
+AUDIT_ACTIONS = {
+    "viewed": _("Viewed"),
+    "exported": _("Exported"),
+    "changed": _("Changed"),
+    "erased": _("Erased"),
+    "setup": _("Set up the organisation"),
+    "invited": _("Invited"),
+    "joined": _("Joined"),
+    "role_changed": _("Changed the role"),
+    "deactivated": _("Deactivated"),
+    "reactivated": _("Reactivated"),
+    "job_created": _("Created the job"),
+    "job_changed": _("Changed the job"),
+    "job_closed": _("Closed the job"),
+    "job_reopened": _("Reopened the job"),
+}
 # How a connection to a mail server is secured (the settings page).
 SECURITIES = {
     "starttls": _("STARTTLS (port 587)"),
@@ -144,6 +161,7 @@ TABLES: dict[str, dict[Any, Any]] = {
     "topic": TOPICS,
     "frequency": FREQUENCIES,
     "role": ROLES,
+    "audit": AUDIT_ACTIONS,
     "campaign": CAMPAIGN_STATES,
     "bounce": BOUNCES,
     "trigger": TRIGGERS,

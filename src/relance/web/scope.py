@@ -20,13 +20,16 @@ View = Callable[..., HttpResponse]
 
 
 def recruiter_page(view: View) -> View:
-    """Login required, and a recruiter of an organisation."""
+    """Login required, and a recruiter of an organisation. An account in no organisation
+    (made by `createsuperuser`) reads what to do, not a bare 404."""
 
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if getattr(request.user, "organisation_id", None) is None:
-            raise Http404("no organisation")
+            from relance.web.views.setup import no_organisation
+
+            return no_organisation(request)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -10,6 +10,8 @@ from relance.web.views import (
     pools,
     rights,
     settings,
+    setup,
+    team,
     templates,
     today,
 )
@@ -53,4 +55,9 @@ urlpatterns = [
     path("settings/identity/", settings.save_identity, name="settings_identity"),
     path("settings/invite/", settings.invite, name="settings_invite"),
     path("demo/mail/", demo.demo_mail, name="demo_mail"),
+    path("setup/", setup.first_run, name="first_run"),
+    path("setup/<str:token>/", setup.first_run_link, name="first_run_link"),
+    path("team/", team.team, name="team"),
+    path("team/audit/", team.audit, name="audit"),
+    path("team/<int:pk>/<str:action>/", team.act, name="team_act"),
 ]

@@ -21,7 +21,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from relance.people.models import Organisation, Recruiter
+from relance import clock
+from relance.people import team
+from relance.people.models import AuditEntry, Organisation, Recruiter
 from relance.web.signin import account, normalise
 
 login = auth.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True)
@@ -71,6 +73,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "web/join.html", {"validlink": False})
     email = invitation["e"]
     existing = account(email)
+    if existing is not None and existing.organisation_id is None:
+        return _join_as_signed_in(request, existing, org, invitation)
     if existing is not None and existing.organisation_id != org.pk:
         # Its owner may know: the account is theirs. One account, one organisation.
         return render(request, "web/join.html", {"validlink": False, "taken": email})
@@ -93,5 +97,32 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         except IntegrityError:  # the same link used twice at the same moment
             return render(request, "web/join.html", {"validlink": False})
         del request.session[_SESSION_KEY]
+        joined = account(email)
+        if joined is not None:
+            team.record(org.pk, joined, AuditEntry.Action.JOINED, joined, clock.now(),
+                        role=joined.role)  # fmt: skip
         return redirect(reverse("web:login") + "?joined=1")
     return render(request, "web/join.html", {"validlink": True, "form": form, "email": email})
+
+
+def _join_as_signed_in(
+    request: HttpRequest, person: Recruiter, org: Organisation, invitation: dict[str, Any]
+) -> HttpResponse:
+    """An account that belongs to no organisation (made by `createsuperuser`) joins with
+    its own password: its owner signs in first, then confirms. The link alone never sets
+    an existing account's password (whoever holds the link is not proven to own it)."""
+    if request.user.pk != person.pk:
+        back = reverse("web:login") + "?next=" + reverse("web:join", args=[SET_PASSWORD])
+        context = {"validlink": False, "sign_in_first": person.email, "login": back}
+        return render(request, "web/join.html", context)
+    if request.method != "POST":
+        return render(request, "web/join.html", {"validlink": False, "confirm": org})
+    with transaction.atomic():
+        changed = Recruiter.objects.filter(pk=person.pk, organisation__isnull=True).update(
+            organisation=org, role=invitation["r"]
+        )
+        if changed:
+            team.record(org.pk, person, AuditEntry.Action.JOINED, person, clock.now(),
+                        role=invitation["r"])  # fmt: skip
+    del request.session[_SESSION_KEY]
+    return redirect("web:today")

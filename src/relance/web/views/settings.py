@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from relance import crypto
+from relance import clock, crypto
 from relance.engine.policy import Policy, PolicyError
 from relance.messaging.models import Security, Sender
-from relance.people.models import Recruiter
+from relance.people import team
+from relance.people.models import AuditEntry, Recruiter
 from relance.web import labels, scope
 from relance.web.signin import account, normalise
 from relance.web.views.account import invitation_link
@@ -263,6 +264,8 @@ def invite(request: HttpRequest) -> HttpResponse:
     first = request.POST.get("first_name", "").strip()[:150]
     last = request.POST.get("last_name", "").strip()[:150]
     request.session["invited"] = invitation_link(request, org, email, role, first, last)
+    team.record(org.pk, scope.me(request), AuditEntry.Action.INVITED, None, clock.now(),
+                email=email, role=role)  # fmt: skip
     messages.success(
         request, _("%(email)s is invited. Send them the link below.") % {"email": email}
     )
