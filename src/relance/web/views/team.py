@@ -195,7 +195,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         moment = last.first()
         if moment is not None:
             rows = rows.filter(Q(at__lt=moment[0]) | Q(at=moment[0], pk__lt=int(after)))
-    page = list(rows.select_related("actor", "recruiter").order_by("-at", "-pk")[: PAGE + 1])
+    page = list(rows.select_related("actor", "recruiter", "job").order_by("-at", "-pk")[: PAGE + 1])
     next_after = page[PAGE - 1].pk if len(page) > PAGE else None
     page = page[:PAGE]
     people = Candidate.objects.of(org).in_bulk(
@@ -250,12 +250,7 @@ def summary(entry: AuditEntry, names: dict[int, str]) -> str:
         }
     if action == AuditEntry.Action.CHANGED and d.get("anonymised"):
         return _("anonymised (retention rules)")
-    if action == AuditEntry.Action.INVITED:
-        return _("%(email)s, as %(role)s") % {
-            "email": d.get("email", ""),
-            "role": labels.label("role", d.get("role")),
-        }
-    if action == AuditEntry.Action.JOINED:
+    if action in (AuditEntry.Action.INVITED, AuditEntry.Action.JOINED):
         return _("as %(role)s") % {"role": labels.label("role", d.get("role"))}
     if action == AuditEntry.Action.SETUP:
         return _("from the console") if d.get("door") == "command" else _("on the first-run page")
