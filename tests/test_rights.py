@@ -10,10 +10,13 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from relance.engine import Channel, Purpose, Situation
 from relance.followups import services
 from relance.followups.events import Event, EventType
+from relance.intake import documents
+from relance.intake.models import SignUp
 from relance.messaging.models import InboundMessage, OutboxMessage
 from relance.people import rights
 from relance.people.models import AuditEntry, Candidate, ErasedPerson
@@ -41,6 +44,12 @@ def world():
     Pool.objects.create(organisation=w.org, name="Java", created_at=T0).members.create(
         organisation=w.org, candidate=lea, added_at=T0
     )
+    # Her CV (a file in storage) and a talent-pool sign-up she confirmed (intake).
+    received = documents.receive(SimpleUploadedFile("cv.txt", "Léa Martin, Java".encode()))
+    with documents.stored(received, w.org.pk) as name:
+        documents.record(lea, received, name, w.admin, T0)
+    SignUp.objects.create(organisation=w.org, candidate=lea, purposes=["talent_pool"],
+                          language="fr", version="x", created_at=T0, confirmed_at=T0)  # fmt: skip
     for key, candidate in (("<a@example.org>", lea), ("<b@example.org>", None)):
         InboundMessage.objects.create(
             organisation=w.org, received_at=T0, key=key, raw=b"From: lea@example.org\r\n\r\nOui",
@@ -73,7 +82,7 @@ def test_erasure_leaves_nothing_of_the_person_in_any_table(world):
         if field.is_relation and field.related_model is Candidate
     }
     assert set(before) == every
-    assert {"Preference.candidate", "PoolMember.candidate"} <= every
+    assert {"Preference.candidate", "PoolMember.candidate", "CV.candidate"} <= every
     removed = rights.erase(world.lea, world.admin, NOW + timedelta(hours=1))
     assert references_to(lea_id) == {}
     assert not Candidate.objects.filter(pk=lea_id).exists()
