@@ -69,6 +69,7 @@ def variables(previous: bool = True, job: bool = True, hook: str = "") -> dict:
         "answer_days": 14,
         "pool_link": "http://localhost:8000/c/pool/token/",
         "notice": "Why this message: … http://localhost:8000/c/preferences/token/",
+        "interview": {"when": "jeudi 5 mars à 14:00", "duration": "1 h", "minutes": 60, "interviewer": "Claire Dubois", "place": "12 rue de la Paix, Paris", "video_url": "https://meet.example.com/abc", "previous_when": "mercredi 4 mars à 10:00"},
     }  # fmt: skip
 
 
@@ -88,6 +89,10 @@ def test_every_template_a_plan_can_use_exists_in_french_and_english():
         "cv_database.0.phone",
         "campaign.job_offer",  # the default text of a new campaign
         "pool.renewal.email",  # retention: asked to renew, 30 days before the 2 years
+        # Interviews (followups/interviews.py): the confirmation with its guide, the notices.
+        "interview.confirmation.email",
+        "interview.rescheduled.email",
+        "interview.cancelled.email",
     }
 
 

@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from relance.engine import Direction, TouchKind
 from relance.followups.models import Touchpoint
-from relance.people.models import Organisation
+from relance.people.models import Job, Organisation
 
 ACK_WITHIN = timedelta(minutes=10)
 ANSWER_WITHIN = timedelta(days=14)
@@ -43,10 +43,16 @@ class Experience:
         return None if share is None else round(share * 100)
 
 
-def measure(organisation: Organisation, since: datetime, until: datetime) -> Experience:
+def measure(
+    organisation: Organisation, since: datetime, until: datetime, job: Job | None = None
+) -> Experience:
+    """Over the applications received in [since, until): of the organisation, or of one
+    job (its page)."""
     applications = Touchpoint.objects.of(organisation).filter(
         kind=TouchKind.APPLICATION, at__gte=since, at__lt=until
     )
+    if job is not None:
+        applications = applications.filter(application__job=job)
     acked = Touchpoint.objects.filter(
         candidate=OuterRef("candidate"),
         kind=TouchKind.ACKNOWLEDGEMENT,

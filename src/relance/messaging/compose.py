@@ -4,7 +4,7 @@ the built-in one), build its variables, render it."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 from typing import Any
@@ -15,7 +15,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from relance.engine import calendar
-from relance.engine.reasons import format_day
+from relance.engine.reasons import format_day, format_moment
 from relance.messaging.models import Template
 from relance.messaging.render import Rendered, Source, TemplateProblem, builtin, render
 from relance.people.models import Candidate, Job, Organisation, Recruiter
@@ -171,6 +171,7 @@ def context(
     trigger: str = "",
     processing_days: int = 2,
     answer_days: int = 14,
+    interview: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     recruiter_first = recruiter.first_name if recruiter else ""
     recruiter_full = (recruiter.get_full_name() if recruiter else "") or organisation.name
@@ -201,6 +202,7 @@ def context(
         "answer_days": answer_days,
         "pool_link": pool_link(candidate),
         "notice": notice(candidate, organisation.name),
+        "interview": interview,
     }
 
 
@@ -221,3 +223,82 @@ def compose(
     organisation: Organisation, name: str, language: str, variables: dict[str, Any]
 ) -> Rendered:
     return render(template_source(organisation, name, language), variables)
+
+
+# --- an interview, as its confirmation and notices say it -------------------------------
+
+_THEIR_TIME = {"fr": "heure de {place}", "en": "{place} time"}
+_WITH = {"fr": "{when} ({zone})", "en": "{when} ({zone})"}
+
+
+def duration(minutes: int, language: str) -> str:
+    """'1 h 30' / '1 hour 30 minutes', '45 minutes'."""
+    hours, rest = divmod(minutes, 60)
+    if language == "fr":
+        if not hours:
+            return f"{rest} minutes"
+        return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+    if not hours:
+        return f"{rest} minutes"
+    text = f"{hours} hour" + ("s" if hours > 1 else "")
+    return f"{text} {rest} minutes" if rest else text
+
+
+def interview_moment(at: datetime, candidate: Candidate, organisation_zone: str) -> str:
+    """When, in the candidate's own time zone and language; the zone named when the
+    organisation's clock says another time ('jeudi 5 mars à 08:00 (heure de New York)')."""
+    language = candidate.language if candidate.language in ("fr", "en") else "en"
+    try:
+        theirs = calendar.local(at, candidate.timezone)
+    except calendar.CalendarError:
+        theirs = calendar.local(at, organisation_zone)
+    text = format_moment(theirs, language)
+    ours = calendar.local(at, organisation_zone)
+    if theirs.utcoffset() == ours.utcoffset():
+        return text
+    place = str(theirs.tzinfo).rsplit("/", 1)[-1].replace("_", " ")
+    return _WITH[language].format(when=text, zone=_THEIR_TIME[language].format(place=place))
+
+
+def interview_values(
+    *,
+    at: datetime,
+    minutes: int,
+    interviewer: str,
+    place: str,
+    video_url: str,
+    candidate: Candidate,
+    organisation_zone: str,
+    previous_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The `interview` variable of the interview templates (docs/templates.md)."""
+    language = candidate.language if candidate.language in ("fr", "en") else "en"
+    return {
+        "when": interview_moment(at, candidate, organisation_zone),
+        "duration": duration(minutes, language),
+        "minutes": minutes,
+        "interviewer": interviewer,
+        "place": place,
+        "video_url": video_url,
+        "previous_when": interview_moment(previous_at, candidate, organisation_zone)
+        if previous_at is not None
+        else "",
+    }
+
+
+def sample_interview(
+    candidate: Candidate, organisation: Organisation, now: datetime
+) -> dict[str, Any]:
+    """An interview to preview the interview templates with: the next working day at 14:00
+    in the organisation's zone, an hour, a video link, moved from the day before."""
+    zone = organisation.timezone
+    try:
+        day = calendar.next_working_day(calendar.local(now, zone).date(), organisation.country)
+    except calendar.CalendarError:
+        day = calendar.local(now, "UTC").date()
+    at = calendar.at_local(day, time(14, 0), zone)
+    return interview_values(
+        at=at, minutes=60, interviewer="Claire Dubois", place="",
+        video_url="https://meet.example.com/abc-defg-hij", candidate=candidate,
+        organisation_zone=zone, previous_at=at - timedelta(days=1),
+    )  # fmt: skip

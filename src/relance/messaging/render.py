@@ -49,6 +49,7 @@ VARIABLES = frozenset(
         "notice",
         "preferences_link",
         "withdraw_link",
+        "interview",  # the interview templates only (compose.interview_values)
     }
 )
 

@@ -120,9 +120,11 @@ def _list_of_sender(sender: str, kind: str, organisation_id: int, name: str) -> 
 
 def list_of(row: OutboxMessage) -> str:
     """The list (LISTS) an outbox row's e-mail belongs to; "" for a one-to-one message:
-    an acknowledgement (the candidate asked for it), or a message a recruiter wrote or
-    edited (`by_hand`: interview feedback, a personal rejection, a step done by hand)."""
-    if row.by_hand or row.reason == "acknowledgement":
+    an acknowledgement (the candidate asked for it), an interview's confirmation or notice
+    (the candidate agreed to the interview: followups/interviews.py), or a message a
+    recruiter wrote or edited (`by_hand`: interview feedback, a personal rejection, a step
+    done by hand)."""
+    if row.by_hand or row.reason == "acknowledgement" or row.reason.startswith("interview_"):
         return ""
     if row.campaign_id is not None:
         return "campaigns"

@@ -150,6 +150,31 @@ TRIGGERS = {
     "post": _("a post of theirs"),
 }
 METHODS = {"form": _("on the form"), "link": _("by the e-mail link"), "call": _("on a call")}
+# Jobs and interviews (docs/web.md, "Jobs").
+CONTRACTS = {
+    "permanent": _("Permanent (CDI)"),
+    "fixed_term": _("Fixed-term (CDD)"),
+    "freelance": _("Freelance"),
+    "internship": _("Internship"),
+    "apprenticeship": _("Apprenticeship"),
+    "other": _("Other contract"),
+}
+JOB_STATES = {"open": pgettext_lazy("job", "Open"), "closed": pgettext_lazy("job", "Closed")}
+# A job's fields, as its history names them (the job's form; the changes are AUDIT_ACTIONS).
+JOB_FIELDS = {
+    "title": _("Title"),
+    "client": _("Client"),
+    "location": _("Location"),
+    "contract": _("Contract"),
+    "owner": _("Recruiter in charge"),
+    "family": _("Job family"),
+    "description": _("Full text"),
+}
+INTERVIEW_STATES = {
+    "scheduled": pgettext_lazy("interview", "Planned"),
+    "done": pgettext_lazy("interview", "Took place"),
+    "cancelled": pgettext_lazy("interview", "Cancelled"),
+}
 
 TABLES: dict[str, dict[Any, Any]] = {
     "stage": STAGES,
@@ -168,6 +193,10 @@ TABLES: dict[str, dict[Any, Any]] = {
     "method": METHODS,
     "exclusion": EXCLUSIONS,
     "skip": SKIP_REASONS,
+    "contract": CONTRACTS,
+    "job": JOB_STATES,
+    "interview": INTERVIEW_STATES,
+    "job_field": JOB_FIELDS,
 }
 
 # What a touchpoint's `outcome` holds, by kind (engine TouchKind): its table.
@@ -282,6 +311,9 @@ TEMPLATE_NAMES = {
     "rejection.late.phone": _("Rejection after an interview · call"),
     "campaign.job_offer": _("Campaign: a job offer · e-mail"),
     "pool.renewal.email": _("Talent pool: asking to renew the consent · e-mail"),
+    "interview.confirmation.email": _("Interview: confirmation and preparation guide · e-mail"),
+    "interview.rescheduled.email": _("Interview: moved · e-mail"),
+    "interview.cancelled.email": _("Interview: cancelled · e-mail"),
 }
 
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from relance.web.views import (
     account,
+    applications,
     candidates,
     demo,
     jobs,
@@ -35,7 +36,17 @@ urlpatterns = [
     path("candidates/<int:pk>/consent/", pools.consent_on_a_call, name="candidate_consent"),
     path("candidates/<int:pk>/<str:action>/", candidates.candidate_act, name="candidate_act"),
     path("jobs/", jobs.jobs, name="jobs"),
+    path("jobs/new/", jobs.job_new, name="job_new"),
     path("jobs/<int:pk>/", jobs.job, name="job"),
+    path("jobs/<int:pk>/edit/", jobs.job_edit, name="job_edit"),
+    path("jobs/<int:pk>/close/", jobs.job_close, name="job_close"),
+    path("jobs/<int:pk>/reopen/", jobs.job_reopen, name="job_reopen"),
+    path("jobs/<int:pk>/stages/<str:stage>/", jobs.job_stage, name="job_stage"),
+    path("applications/", applications.application_new, name="application_new"),
+    path("applications/<int:pk>/stage/", applications.application_stage, name="application_stage"),
+    path("applications/<int:pk>/interviews/", applications.interview_new, name="interview_new"),
+    path("interviews/<int:pk>/", applications.interview_edit, name="interview_edit"),
+    path("interviews/<int:pk>/<str:action>/", applications.interview_act, name="interview_act"),
     path("templates/", templates.templates, name="templates"),
     path("templates/<str:name>/<str:language>/", templates.template, name="template"),
     path(

@@ -166,9 +166,13 @@ def _variables(org: Organisation, person: Candidate | None, me: Any, name: str) 
         at=clock.now(), channel=step[2] if step else "email", subject="…", body="…",
         thread_subject=_("Your next move"), candidate=person,
     ) if step and step[1] >= 1 else None  # fmt: skip
+    # The interview templates speak of an interview: a sample one (the next working day).
+    interview = None
+    if name.startswith("interview."):
+        interview = compose.sample_interview(person, org, clock.now())
     return compose.context(
         organisation=org, candidate=person, recruiter=me, job=None, previous=previous,
-        step=step[1] if step else None,
+        step=step[1] if step else None, interview=interview,
     )  # fmt: skip
 
 
