@@ -133,11 +133,7 @@ def add_parsers(sub: Any, kinds: Kinds) -> None:
     setup.set_defaults(run=run_setup)
 
 
-def run_setup(
-    args: argparse.Namespace,
-    ask: Callable[[str], str] = input,
-    secret: Callable[[str], str] = getpass.getpass,
-) -> int:
+def run_setup(args: argparse.Namespace) -> int:
     from django.utils import translation
 
     from relance.people import setup
@@ -152,7 +148,7 @@ def run_setup(
         interactive = sys.stdin.isatty()
         try:
             if interactive:
-                values = _ask_all(raw, lang, text, ask, secret)
+                values = _ask_all(raw, lang, text, input, getpass.getpass)
             else:
                 raw["language"] = raw["language"] or lang
                 values = _read_flags(raw, text)

@@ -94,22 +94,36 @@ class TokenRefused(InputError):
     """The first-run page's token is unknown, expired or already used."""
 
 
+# Countries over several time zones whose first zone in the IANA table is not where most
+# people (and recruiters) are: Newfoundland is listed first for Canada.
+MAIN_ZONES = {
+    "AU": "Australia/Sydney",
+    "BR": "America/Sao_Paulo",
+    "CA": "America/Toronto",
+    "ID": "Asia/Jakarta",
+    "MX": "America/Mexico_City",
+    "RU": "Europe/Moscow",
+    "US": "America/New_York",
+}
+
+
 def default_timezone(country: str) -> str:
-    """The first time zone the IANA database lists for a country (zone1970.tab: the main
-    one first, Europe/Paris for FR, America/Toronto for CA); Europe/Paris when unknown."""
-    return _zones_of_countries().get(country.strip().upper(), "Europe/Paris")
+    """A country's main time zone: the first the IANA database lists for it (zone.tab,
+    one country a line: Europe/Paris for FR, Europe/Amsterdam for NL), or MAIN_ZONES for a
+    country over several; Europe/Paris when the country is unknown."""
+    code = country.strip().upper()
+    return MAIN_ZONES.get(code) or _zones_of_countries().get(code, "Europe/Paris")
 
 
 @lru_cache(maxsize=1)
 def _zones_of_countries() -> dict[str, str]:
     out: dict[str, str] = {}
-    table = resources.files("tzdata").joinpath("zoneinfo", "zone1970.tab")
+    table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab")
     for line in table.read_text(encoding="utf-8").splitlines():
         if line.startswith("#") or not line.strip():
             continue
-        codes, _coordinates, zone = line.split("\t")[:3]
-        for code in codes.split(","):
-            out.setdefault(code, zone)
+        code, _coordinates, zone = line.split("\t")[:3]
+        out.setdefault(code, zone)
     return out
 
 
