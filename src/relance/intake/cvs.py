@@ -75,7 +75,7 @@ class Refused(ValueError):
             text = text % {"mb": self.params.get("mb", "?")}
         if self.code in ("old_word", "missing"):
             return text
-        return f"{text}: {expected}."
+        return _("%(problem)s: %(expected)s.") % {"problem": text, "expected": expected}
 
 
 @dataclass
