@@ -108,6 +108,34 @@ EXCLUSIONS = {
 }
 
 ROLES = {"admin": _("Administrator"), "recruiter": _("Recruiter")}
+# A candidate's profile and the candidate list's orders (docs/web.md, "Candidates").
+SENIORITIES = {
+    "junior": _("Junior"),
+    "intermediate": _("Intermediate"),
+    "senior": _("Senior"),
+    "lead": _("Lead"),
+    "executive": _("Executive"),
+}
+SORTS = {
+    "newest": _("Newest first"),
+    "name": _("Name (A to Z)"),
+    "stars": _("Stars (most first)"),
+    "contact": _("Last contact (latest first)"),
+}
+BULK_ACTIONS = {
+    "tag_add": _("Add a tag"),
+    "tag_remove": _("Remove a tag"),
+    "owner": _("Assign an owner"),
+    "pool": _("Add to a pool"),
+    "follow_up": _("Start a follow-up"),
+    "do_not_contact": _("Mark “do not contact”"),
+}
+BULK_OUTCOMES = {
+    "done": _("Done"),
+    "unchanged": _("Unchanged"),
+    "refused": _("Refused"),
+    "confirm": _("To confirm"),
+}
 # What the audit log records (people.AuditEntry.Action): the team page's log.
 AUDIT_ACTIONS = {
     "viewed": _("Viewed"),
@@ -186,6 +214,10 @@ TABLES: dict[str, dict[Any, Any]] = {
     "topic": TOPICS,
     "frequency": FREQUENCIES,
     "role": ROLES,
+    "seniority": SENIORITIES,
+    "sort": SORTS,
+    "bulk": BULK_ACTIONS,
+    "bulk_outcome": BULK_OUTCOMES,
     "audit": AUDIT_ACTIONS,
     "campaign": CAMPAIGN_STATES,
     "bounce": BOUNCES,

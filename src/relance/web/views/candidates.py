@@ -1,17 +1,22 @@
-"""The candidate list (search and filters, keyset pagination) and the candidate page."""
+"""The candidate list (search, filters, orders, keyset pages, an approximate total, bulk
+actions on a selection), creating and editing a candidate, one-click stars and tags, and the
+candidate page. The rules are in people/candidates.py (the profile), pools/bulk.py (bulk
+actions) and web/listing.py (the list's queries): these views read a request and answer."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relance import clock
 from relance.engine import CallOutcome, Channel, Situation, Stage
@@ -19,7 +24,8 @@ from relance.errors import InputError
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 from relance.followups.services import OneVoiceConflict, record_event
-from relance.people import rights, search
+from relance.people import candidates as profiles
+from relance.people import contact, rights
 from relance.people.models import (
     Application,
     AuditEntry,
@@ -29,60 +35,74 @@ from relance.people.models import (
     Organisation,
     Recruiter,
 )
+from relance.pools import bulk
 from relance.pools.models import Pool, PoolMember, Preference
-from relance.web import addresses, errors, labels, scope
+from relance.web import addresses, errors, labels, listing, scope
+from relance.web.listing import PAGE, prefix_of  # noqa: F401 (jobs.py reads them here)
+from relance.web.templatetags.relance import stars_text
 from relance.worker import wake_local
 
-PAGE = 50
-# The most candidate ids one page view reads (about 25 ms on SQLite at a million).
+# The most candidate rows one page view examines (about 25 ms on SQLite at a million).
 WINDOW = 50_000
-LIST_COLUMNS = (
-    "pk", "first_name", "last_name", "email", "stars", "source", "tags", "last_contact_at",
-    "owner__first_name", "owner__last_name", "owner__email",
-)  # fmt: skip
 TIMELINE = 200
 
 
 @require_GET
 @scope.recruiter_page
 def candidates(request: HttpRequest) -> HttpResponse:
-    """A page of candidates, newest first. Pages follow the last id shown (keyset), and one
-    page view reads at most WINDOW ids: a filter that matches few candidates shows what it
-    found there and offers to search older ones, instead of reading a whole million. No
-    page counts every row."""
+    """A page of candidates in the order asked (newest first by default). Pages follow the
+    last row shown (keyset), and one page view examines at most WINDOW rows: a filter that
+    matches few candidates shows what it found there and offers to search further, instead
+    of reading a whole million. No page counts every row: the total is exact for a small
+    organisation, estimated from a sample otherwise (web/listing.py)."""
     org = scope.organisation(request)
-    filters = Filters.read(request.GET)
+    filters = listing.Filters.read(request.GET)
     if filters.problem:
         return errors.bad_request(request, filters.problem)
-    after = request.GET.get("after", "")
-    top = int(after) if after.isdigit() else newest_id(org) + 1
-    bottom = max(0, top - WINDOW)
-    rows = filters.apply(Candidate.objects.of(org), clock.now())
-    rows = rows.filter(pk__lt=top, pk__gte=bottom)
-    shown = rows.order_by("-pk").select_related("owner").only(*LIST_COLUMNS)
-    page = list(shown[: PAGE + 1])
-    next_after, searched_to = None, None
-    if len(page) > PAGE:
-        page = page[:PAGE]
-        next_after = page[-1].pk
-    elif bottom > 0 and Candidate.objects.of(org).filter(pk__lt=bottom).exists():
-        next_after, searched_to = bottom, bottom  # older candidates not searched yet
+    cursor = listing.read_cursor(filters.sort, request.GET)
+    if isinstance(cursor, str):
+        return errors.bad_request(request, cursor)
+    now = clock.now()
+    rows = Candidate.objects.of(org)
+    newest, oldest = listing.id_span(rows)
+    page = listing.page_of(rows, filters, cursor, now, window=WINDOW, newest=newest,
+                           oldest=oldest)  # fmt: skip
+    if cursor.pk is None and page.next is None:
+        total = listing.Total(len(page.rows), True)  # everything is on this page
+    else:
+        total = listing.total(rows, filters, now, newest=newest, oldest=oldest)
+    furthest = listing.furthest_applications([c.pk for c in page.rows])
+    for person in page.rows:
+        person.furthest = furthest.get(person.pk)  # type: ignore[attr-defined]
     query = request.GET.copy()
-    query.pop("after", None)
+    for name in ("after", "key"):
+        query.pop(name, None)
+    owners = list(Recruiter.objects.filter(organisation=org).order_by("first_name", "email"))
     return render(
         request,
         "web/candidates.html",
         {
-            "page": page,
-            "next_after": next_after,
-            "searched_to": searched_to,
+            "page": page.rows,
+            "next_query": urlencode(page.next) if page.next else "",
+            "searched_to": page.searched,
+            "total": total,
+            "total_text": number_format(
+                total.n if total.exact else listing.rounded(total.n) or total.step,
+                force_grouping=True,
+            ),
             "filters": filters,
             "query": query.urlencode(),
-            "owners": Recruiter.objects.filter(organisation=org).order_by("first_name", "email"),
+            "here": request.get_full_path(),
+            "owners": owners,
+            "active_owners": [r for r in owners if r.is_active],
+            "pools": list(Pool.objects.of(org).order_by("name")[:100]),
+            "plans": plans(),
             "stages": labels.STAGES,
             "sources": labels.SOURCES,
             "purposes": labels.PURPOSES,
+            "sorts": labels.SORTS,
             "candidate_prefix": addresses.prefix("web:candidate"),
+            "job_prefix": addresses.prefix("web:job"),
         },
     )
 
@@ -92,86 +112,14 @@ def newest_id(org: Organisation) -> int:
     return newest or 0
 
 
-class Filters:
-    """The list's filters, read from the query string; a bad value is named, not ignored."""
-
-    def __init__(self) -> None:
-        self.q = self.stage = self.source = self.tag = self.consent = self.contact = ""
-        self.stars = self.owner = 0
-        self.problem = ""
-
-    @classmethod
-    def read(cls, get: Any) -> Filters:
-        f = cls()
-        f.q = get.get("q", "").strip()[:100]
-        f.stage = get.get("stage", "")
-        f.source = get.get("source", "")
-        f.tag = get.get("tag", "").strip()[:60]
-        f.consent = get.get("consent", "")
-        f.contact = get.get("contact", "")
-        for name in ("stars", "owner"):
-            raw = get.get(name, "")
-            if raw and not raw.isdigit():
-                f.problem = errors.whole_number(name, raw)
-            setattr(f, name, int(raw) if raw.isdigit() else 0)
-        for name, value, known in (
-            ("stage", f.stage, labels.STAGES),
-            ("source", f.source, labels.SOURCES),
-            ("consent", f.consent, labels.PURPOSES),
-            ("contact", f.contact, CONTACT_FILTERS),
-        ):
-            if value and value not in known:
-                f.problem = errors.one_of(name, value, known)
-        return f
-
-    def apply(self, rows: QuerySet[Candidate], now: Any) -> QuerySet[Candidate]:
-        if self.q:
-            for word in self.q.split()[:4]:
-                rows = rows.filter(prefix_of(word))
-        if self.stage:
-            rows = rows.filter(
-                Exists(Application.objects.filter(candidate=OuterRef("pk"), stage=self.stage))
-            )
-        if self.source:
-            rows = rows.filter(source=self.source)
-        if self.stars:
-            rows = rows.filter(stars__gte=self.stars)
-        if self.owner:
-            rows = rows.filter(owner_id=self.owner)
-        if self.tag:
-            # Tags are a JSON list; its text holds each tag in quotes on every database.
-            rows = rows.filter(tags__icontains=f'"{self.tag}"')
-        if self.consent:
-            rows = rows.filter(
-                Exists(
-                    Consent.objects.filter(
-                        candidate=OuterRef("pk"), purpose=self.consent, withdrawn_at__isnull=True
-                    )
-                )
-            )
-        if self.contact == "never":
-            rows = rows.filter(last_contact_at__isnull=True)
-        elif self.contact:
-            days = CONTACT_FILTERS[self.contact]
-            rows = rows.filter(last_contact_at__lt=now - timedelta(days=days))
-        return rows
-
-
-CONTACT_FILTERS = {"30": 30, "90": 90, "180": 180, "never": 0}
-
-
-def prefix_of(word: str) -> Q:
-    """A candidate whose last name, first name or e-mail (or a word of them) starts with
-    `word`, whatever its case and accents: both sides folded (people/search.py), so that
-    SQLite and PostgreSQL find the same people ("elodie" finds Élodie, "lefevre" Lefèvre).
-
-    The start of the key is an index range (candidate_search_key); a word inside it is read
-    within the page's window of ids (WINDOW), so no view reads the whole table.
-    """
-    folded = search.fold(word)
-    if not folded:
-        return Q()
-    return Q(search_key__startswith=folded) | Q(search_key__contains=f" {folded}")
+def plans() -> list[tuple[str, str]]:
+    """The follow-up plans a bulk action can start: (situation:channel, words)."""
+    return [
+        (f"{situation}:{channel.value}",
+         f"{labels.situation(situation)} · {labels.label('channel', channel.value)}")
+        for situation, channels in bulk.STARTABLE.items()
+        for channel in channels
+    ]  # fmt: skip
 
 
 @require_GET
@@ -226,6 +174,9 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
             "rhythms": Preference.objects.filter(candidate=person).order_by("topic"),
             "pools": Pool.objects.of(org).order_by("name")[:100],
             "purposes": labels.PURPOSES,
+            "phone": contact.display_phone(person.phone, org.country),
+            "here": request.get_full_path(),
+            "candidate_prefix": addresses.prefix("web:candidate"),
         },
     )
 
@@ -384,3 +335,342 @@ def candidate_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         wake_local()  # a worker in this process (the demo's) sends it at once
     messages.success(request, done)
     return redirect("web:candidate", pk=person.pk)
+
+
+# --- creating and editing a candidate ---------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@scope.recruiter_page
+def candidate_new(request: HttpRequest) -> HttpResponse:
+    """A new candidate: every field of the profile, the organisation's language, time zone
+    and country by default, the recruiter as owner. Refused whole, each problem beside its
+    field, when one value is wrong (400); a duplicate e-mail links to the person who has it."""
+    org = scope.organisation(request)
+    if request.method == "POST":
+        data = _typed(request.POST)
+        try:
+            person = profiles.create(org, data, scope.me(request), clock.now())
+        except profiles.CandidateInvalid as invalid:
+            return _profile_form(request, None, data, invalid, status=400)
+        messages.success(request, _("Candidate added."))
+        if person.do_not_contact_at is not None:
+            messages.warning(
+                request,
+                _(
+                    "This person once asked to be erased: they are marked “do not contact”, "
+                    "and no follow-up will reach them."
+                ),
+            )
+        return redirect("web:candidate", pk=person.pk)
+    defaults = {
+        "language": org.language, "timezone": org.timezone, "country": org.country,
+        "owner": str(scope.me(request).pk), "stars": "0",
+    }  # fmt: skip
+    return _profile_form(request, None, defaults, None)
+
+
+@require_http_methods(["GET", "POST"])
+@scope.recruiter_page
+def candidate_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a candidate's profile: only what changed is written, in one transaction, and
+    the audit log names the fields."""
+    person = scope.candidate(request, pk)
+    if request.method == "POST":
+        data = _typed(request.POST)
+        try:
+            change = profiles.update(person, data, scope.me(request), clock.now(), via="form")
+        except profiles.CandidateInvalid as invalid:
+            return _profile_form(request, person, data, invalid, status=400)
+        if change:
+            names = ", ".join(str(profiles.FIELD_NAMES[f]) for f in change.fields)
+            messages.success(request, _("Saved: %(fields)s.") % {"fields": names})
+        else:
+            messages.info(request, _("Nothing changed."))
+        return redirect("web:candidate", pk=person.pk)
+    org = scope.organisation(request)
+    shown = {
+        name: ", ".join(getattr(person, name)) if name in LIST_FIELDS else getattr(person, name)
+        for name in profiles.FIELDS
+        if name != "owner"
+    }
+    shown["phone"] = contact.display_phone(person.phone, org.country)
+    shown["owner"] = str(person.owner_id or "")
+    shown["years_experience"] = (
+        "" if person.years_experience is None else str(person.years_experience)
+    )
+    shown["stars"] = str(person.stars)
+    return _profile_form(request, person, shown, None)
+
+
+LIST_FIELDS = ("tags", "skills", "interests")
+
+
+def _typed(post: Any) -> dict[str, str]:
+    """The profile's fields as the form sent them (a field it did not send is left out)."""
+    return {name: post.get(name, "") for name in profiles.FIELDS if name in post}
+
+
+def _profile_form(
+    request: HttpRequest,
+    person: Candidate | None,
+    values: dict[str, Any],
+    invalid: profiles.CandidateInvalid | None,
+    status: int = 200,
+) -> HttpResponse:
+    """The profile form, each field with its value, its hint and what is wrong with it."""
+    org = scope.organisation(request)
+    problems = invalid.problems if invalid else {}
+    owners = Recruiter.objects.filter(organisation=org, is_active=True).order_by(
+        "first_name", "email"
+    )
+    anything = _("— Choose —")
+    choices: dict[str, Any] = {
+        "language": [("fr", "Français"), ("en", "English")],
+        "source": list(labels.SOURCES.items()),
+        "stars": [(str(n), stars_text(n)) for n in range(profiles.MAX_STARS + 1)],
+        "owner": [(str(r.pk), str(r)) for r in owners],
+        "seniority": list(labels.SENIORITIES.items()),
+        "preferred_channel": list(labels.CHANNELS.items()),
+    }
+    blanks = {"source": anything, "owner": _("Nobody"), "seniority": "—", "preferred_channel": "—"}
+    hints = {
+        "phone": _("Without the country code, a number of their country (%(example)s).")
+        % {"example": contact.example_phone(org.country)},
+        "linkedin_url": "https://www.linkedin.com/in/…",
+        "timezone": _("An IANA name, like Europe/Paris."),
+        "country": _("Two letters (ISO 3166), like FR: their public holidays."),
+        "location": _("A city or a region."),
+        "tags": _("Separated by commas."),
+        "skills": _("Separated by commas."),
+        "interests": _("Separated by commas."),
+        "hook": _("A line a follow-up can pick up: “your talk on Kotlin at Devoxx”."),
+    }
+    kinds = {"email": "email", "phone": "tel", "years_experience": "number"}
+    limits = {
+        **profiles.TEXT_LIMITS, "email": 254, "phone": 40, "linkedin_url": 300, "timezone": 64,
+        "country": 2, "tags": 1000, "skills": 3000, "interests": 3000,
+    }  # fmt: skip
+
+    def field(name: str) -> dict[str, Any]:
+        hint, problem = hints.get(name, ""), problems.get(name, "")
+        described = " ".join(
+            f"{prefix}-{name}" for prefix, text in (("h", hint), ("e", problem)) if text
+        )
+        return {
+            "name": name, "label": profiles.FIELD_NAMES[name], "value": values.get(name, ""),
+            "problem": problem, "hint": hint, "describedby": described,
+            "kind": kinds.get(name, "text"), "max": limits.get(name),
+            "choices": choices.get(name), "blank": blanks.get(name, ""),
+            "list": {"timezone": "zones", "country": "countries"}.get(name, ""),
+            "required": name in ("first_name", "source"),
+        }  # fmt: skip
+
+    groups = [
+        (_("Who"), "", ("first_name", "last_name", "desired_role", "location")),
+        (_("How to reach them"), _("At least one of these."),
+         ("email", "phone", "linkedin_url", "preferred_channel")),
+        (_("Where and when"), "", ("language", "timezone", "country")),
+        (_("For the recruiters"), "", ("source", "stars", "owner", "tags")),
+        (_("Profile"), "", ("skills", "years_experience", "seniority", "interests", "hook")),
+    ]  # fmt: skip
+    shown = [
+        {"field": name if name in profiles.FIELDS else "", "label": profiles.FIELD_NAMES[name],
+         "message": message}
+        for name, message in problems.items()
+    ]  # fmt: skip
+    return render(
+        request,
+        "web/candidate_form.html",
+        {
+            "person": person,
+            "groups": [
+                {"legend": legend, "note": note, "fields": [field(n) for n in names]}
+                for legend, note, names in groups
+            ],
+            "problems": shown,
+            "duplicate": invalid.duplicate if invalid else None,
+            "zones": sorted(profiles.time_zones().values()),
+            "countries": sorted(profiles.countries()),
+        },
+        status=status,
+    )
+
+
+# --- one click: stars and tags ---------------------------------------------------------
+
+
+def _back(request: HttpRequest, person: Candidate) -> str:
+    """Where a one-click action returns: the page it was made on (the list with its filters,
+    or the candidate's page), never another site."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("web:candidate", args=[person.pk])
+
+
+def _via(request: HttpRequest) -> str:
+    """Which door a click came through, for the audit log: the list or the page."""
+    path = urlsplit(request.POST.get("next", "")).path
+    return "list" if path == reverse("web:candidates") else "page"
+
+
+@require_POST
+@scope.recruiter_page
+def candidate_stars(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rate a candidate in one click (`stars` = 0 to 3), from the list or their page. From
+    the list with htmx, the stars come back in place."""
+    person = scope.candidate(request, pk)
+    raw = request.POST.get("stars", "")
+    if not raw.isdigit() or int(raw) > profiles.MAX_STARS:
+        return errors.bad_request(request, errors.one_of("stars", raw, "0123"))
+    try:
+        profiles.set_stars(person, raw, scope.me(request), clock.now(), via=_via(request))
+    except profiles.CandidateInvalid as invalid:
+        return errors.bad_request(request, invalid.describe())
+    if request.headers.get("HX-Request"):
+        return render(
+            request,
+            "web/partials/rating.html",
+            {"person": person, "here": request.POST.get("next", ""), "focus": int(raw)},
+        )
+    return redirect(_back(request, person) + f"#rating-{person.pk}")
+
+
+@require_POST
+@scope.recruiter_page
+def candidate_tags(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a tag (`add`, several separated by commas) or remove one (`remove`) on the
+    candidate's page; each tag normalised (lower case, single spaces)."""
+    person = scope.candidate(request, pk)
+    add = profiles.split_list(request.POST.get("add", ""))
+    remove = [request.POST["remove"]] if request.POST.get("remove") else []
+    if not add and not remove:
+        messages.error(request, _("Not done: type a tag to add."))
+        return redirect(_back(request, person) + "#tags")
+    try:
+        change = profiles.change_tags(person, scope.me(request), clock.now(), add=add,
+                                      remove=remove, via=_via(request))  # fmt: skip
+    except profiles.CandidateInvalid as invalid:
+        messages.error(request, _("Not done: %(why)s") % {"why": invalid.describe()})
+        return redirect(_back(request, person) + "#tags")
+    if change:
+        messages.success(request, _("Tags saved."))
+    else:
+        messages.info(request, _("Nothing changed."))
+    return redirect(_back(request, person) + "#tags")
+
+
+# --- bulk actions on a selection -------------------------------------------------------
+
+
+@require_POST
+@scope.recruiter_page
+def candidates_bulk(request: HttpRequest) -> HttpResponse:
+    """An action on the candidates ticked on the list (`ids`): `action` = `tag_add`,
+    `tag_remove` (`tag`), `owner` (`owner`: an id, or empty for nobody), `pool` (`pool`),
+    `follow_up` (`plan` = situation:channel, `how` = send or sent for a first e-mail,
+    `confirmed`), `do_not_contact` (`sure=1`). Answers with what was done, what changed
+    nothing and what was refused, per person. Another organisation's candidate, recruiter or
+    pool in the request is a 404, and nothing is done."""
+    org = scope.organisation(request)
+    me, now = scope.me(request), clock.now()
+    post = request.POST
+    action = post.get("action", "")
+    if action not in bulk.ACTIONS:
+        return errors.bad_request(request, errors.one_of("action", action, bulk.ACTIONS))
+    raw_ids = post.getlist("ids")
+    bad = next((i for i in raw_ids if not i.isdigit()), None)
+    if bad is not None:
+        return errors.bad_request(request, errors.whole_number("ids", bad))
+    ids = list(dict.fromkeys(int(i) for i in raw_ids))
+    back = post.get("next", "")
+    if not (
+        back.startswith(reverse("web:candidates"))
+        and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    ):
+        back = reverse("web:candidates")
+    if not ids:
+        messages.error(request, _("Not done: tick at least one candidate first."))
+        return redirect(back)
+    if len(ids) > bulk.MOST:
+        return errors.bad_request(
+            request,
+            _("ids: %(n)s candidates: at most %(max)s at once.")
+            % {"n": len(ids), "max": bulk.MOST},
+        )
+    found = {c.pk: c for c in Candidate.objects.of(org).filter(pk__in=ids).select_related(
+        "organisation", "owner")}  # fmt: skip
+    if len(found) != len(ids):
+        raise Http404("a candidate of another organisation, or none")
+    people = [found[i] for i in ids]
+    if action in ("tag_add", "tag_remove"):
+        try:
+            report = bulk.tag(people, post.get("tag", ""), add=action == "tag_add", actor=me,
+                              now=now)  # fmt: skip
+        except ValueError as problem:
+            return errors.bad_request(request, _("tag: %(why)s") % {"why": problem})
+    elif action == "owner":
+        raw = post.get("owner", "")
+        if raw and not raw.isdigit():
+            return errors.bad_request(request, errors.whole_number("owner", raw))
+        owner = scope.colleague(request, int(raw)) if raw else None
+        if owner is not None and not owner.is_active:
+            return errors.bad_request(request, _("owner: this recruiter was deactivated."))
+        report = bulk.assign_owner(people, owner, actor=me, now=now)
+    elif action == "pool":
+        raw = post.get("pool", "")
+        if not raw.isdigit():
+            return errors.bad_request(request, errors.whole_number("pool", raw))
+        pool = get_object_or_404(Pool.objects.of(org), pk=int(raw))
+        report = bulk.add_to_pool(people, pool, actor=me, now=now)
+    elif action == "follow_up":
+        plan = post.get("plan", "")
+        situation, _sep, channel = plan.partition(":")
+        known = [code for code, _words in plans()]
+        if plan not in known:
+            return errors.bad_request(request, errors.one_of("plan", plan, known))
+        how = post.get("how", "send")
+        if how not in ("send", "sent"):
+            return errors.bad_request(request, errors.one_of("how", how, ("send", "sent")))
+        report = bulk.start_follow_up(people, situation, channel, send=how == "send",
+                                      confirmed=post.get("confirmed") == "1", actor=me,
+                                      now=now)  # fmt: skip
+        if report.sent:
+            wake_local()  # a worker in this process (the demo's) sends them at once
+    else:
+        if post.get("sure") != "1":
+            messages.error(
+                request,
+                _("Not done: tick the box to confirm they asked never to be contacted again."),
+            )
+            return redirect(back)
+        report = bulk.do_not_contact(people, actor=me, now=now)
+    return render(
+        request,
+        "web/candidates_bulk.html",
+        {
+            "report": report,
+            "back": back,
+            "action_name": labels.label("bulk", action),
+            "plan": post.get("plan", ""),
+            "how": post.get("how", "send"),
+            "summary": _summary(report),
+        },
+    )
+
+
+def _summary(report: bulk.Report) -> list[str]:
+    said = []
+    for outcomes, words in (
+        (report.done, ngettext("%(n)s done", "%(n)s done", len(report.done))),
+        (report.unchanged, ngettext("%(n)s unchanged", "%(n)s unchanged", len(report.unchanged))),
+        (report.refused, ngettext("%(n)s refused", "%(n)s refused", len(report.refused))),
+        (report.to_confirm, ngettext("%(n)s to confirm", "%(n)s to confirm",
+                                     len(report.to_confirm))),
+    ):  # fmt: skip
+        if outcomes:
+            said.append(words % {"n": len(outcomes)})
+    return said
