@@ -34,11 +34,33 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-WORDS = (
-    "Java Kotlin Spring Kafka PostgreSQL microservices équipe projet migration client "
-    "architecture tests revue livraison continue Docker Kubernetes performance données "
-    "conception développement maintenance qualité agile encadrement"
-).split()
+WORDS = [
+    "Java",
+    "Kotlin",
+    "Spring",
+    "Kafka",
+    "PostgreSQL",
+    "microservices",
+    "équipe",
+    "projet",
+    "migration",
+    "client",
+    "architecture",
+    "tests",
+    "revue",
+    "livraison",
+    "continue",
+    "Docker",
+    "Kubernetes",
+    "performance",
+    "données",
+    "conception",
+    "développement",
+    "maintenance",
+    "qualité",
+    "agile",
+    "encadrement",
+]
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -92,7 +114,9 @@ def _png(size: int, rng: random.Random) -> bytes:
     raw = b"".join(b"\x00" + rng.randbytes(side * 3) for _ in range(side))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 1))
