@@ -300,6 +300,8 @@ def test_stars_in_one_click_from_the_list_and_the_page(client_of, world):
     assert partial.status_code == 200
     text = partial.content.decode()
     assert text.startswith('<form class="rating"')
+    assert f'hx-post="/candidates/{world.lea.pk}/stars/"' in text
+    assert f'<input type="hidden" name="next" value="{back}">' in text
     assert "☆☆☆" in re.sub(r"<[^>]+>", "", text)
     assert Candidate.objects.get(pk=world.lea.pk).stars == 0
     # A hand-made value or another site to go back to.

@@ -534,7 +534,12 @@ def candidate_stars(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "web/partials/rating.html",
-            {"person": person, "here": request.POST.get("next", ""), "focus": int(raw)},
+            {
+                "person": person,
+                "here": request.POST.get("next", ""),
+                "focus": int(raw),
+                "candidate_prefix": addresses.prefix("web:candidate"),
+            },
         )
     return redirect(_back(request, person) + f"#rating-{person.pk}")
 
