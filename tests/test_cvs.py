@@ -340,3 +340,14 @@ def _zip(members: dict[str, str]) -> bytes:
         for name, content in members.items():
             archive.writestr(name, content)
     return out.getvalue()
+
+
+def test_the_candidate_list_filters_on_the_cv_s_text(client_of, world):
+    stored_cv(world, "Expérience : Kafka Streams".encode())
+    client = client_of(world.recruiter)
+    page = client.get(reverse("web:candidates") + "?cv=KAFKA").content.decode()
+    assert f'/candidates/{world.lea.pk}/"' in page
+    assert f'/candidates/{world.paul.pk}/"' not in page
+    assert 'name="cv" value="KAFKA"' in page
+    none = client.get(reverse("web:candidates") + "?cv=cobol").content.decode()
+    assert f'/candidates/{world.lea.pk}/"' not in none

@@ -32,6 +32,7 @@ from django.db.models.fields.tuple_lookups import (
 )
 
 from relance.engine import Stage
+from relance.intake import documents
 from relance.people import search
 from relance.people.models import Application, Candidate, Consent
 from relance.web import errors, labels
@@ -58,6 +59,7 @@ class Filters:
 
     def __init__(self) -> None:
         self.q = self.stage = self.source = self.tag = self.consent = self.contact = ""
+        self.cv = ""  # words of their CV's text (intake/documents.py)
         self.stars = self.owner = 0
         self.sort = "newest"
         self.problem = ""
@@ -71,6 +73,7 @@ class Filters:
         f.tag = get.get("tag", "").strip()[:60]
         f.consent = get.get("consent", "")
         f.contact = get.get("contact", "")
+        f.cv = get.get("cv", "").strip()[:100]
         f.sort = get.get("sort", "") or "newest"
         for name in ("stars", "owner"):
             raw = get.get(name, "")
@@ -91,7 +94,7 @@ class Filters:
     @property
     def active(self) -> bool:
         return any((self.q, self.stage, self.source, self.tag, self.consent, self.contact,
-                    self.stars, self.owner))  # fmt: skip
+                    self.stars, self.owner, self.cv))  # fmt: skip
 
     def apply(self, rows: QuerySet[Candidate], now: datetime) -> QuerySet[Candidate]:
         if self.q:
@@ -118,6 +121,8 @@ class Filters:
                     )
                 )
             )
+        if self.cv:
+            rows = rows.filter(documents.text_contains(self.cv))
         if self.contact == "never":
             rows = rows.filter(last_contact_at__isnull=True)
         elif self.contact:
