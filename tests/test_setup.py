@@ -289,7 +289,9 @@ def test_a_wrong_or_expired_link_is_refused(client):
     from relance import clock
 
     client.cookies["django_language"] = "en"
+    valid = setup.issue_token(clock.now())  # printed in the console, not known to this client
     assert client.get(reverse("web:first_run_link", args=["guessed"])).status_code == 403
+    assert client.get(reverse("web:first_run_link", args=[valid[:-2]])).status_code == 403
     old = setup.issue_token(clock.now() - setup.TOKEN_LIFETIME - timedelta(seconds=1))
     response = client.get(reverse("web:first_run_link", args=[old]))
     assert response.status_code == 403
