@@ -91,12 +91,21 @@ def confirmation(organisation: Organisation, pending: SignUp, now: datetime) -> 
         subject = _("Confirm that you join the talent pool of %(company)s") % {
             "company": organisation.name
         }
-        body = _(
-            "Hello,\n\nSomeone — you, we hope — asked to join the talent pool of "
-            "%(company)s with this address. To confirm, open this link within 7 days and "
-            "press the button:\n\n%(link)s\n\nIf it was not you, do nothing: without your "
-            "confirmation, nothing is kept.\n\n%(company)s"
-        ) % {"company": organisation.name, "link": link}
+        # One string per paragraph: the catalogue holds no line breaks.
+        body = "\n\n".join(
+            [
+                _("Hello,"),
+                _(
+                    "Someone — you, we hope — asked to join the talent pool of %(company)s "
+                    "with this address. To confirm, open this link within 7 days and press "
+                    "the button:"
+                )
+                % {"company": organisation.name},
+                link,
+                _("If it was not you, do nothing: without your confirmation, nothing is kept."),
+                organisation.name,
+            ]
+        )
     return Rendered(name="intake.signup", language=pending.language, subject=subject, body=body)
 
 
