@@ -206,8 +206,9 @@ def test_bad_input_is_refused_field_by_field_in_french_and_nothing_is_written(
     assert response.status_code == 400
     page = response.content.decode()
     assert "Ce champ est obligatoire." in page
-    assert "“pas-une-adresse”" in page  # people/contact.py says what was expected
-    assert "“12”" in page
+    # people/contact.py says what was typed and what was expected, beside the field.
+    assert re.search(r'id="id_email-error">[^<]*pas-une-adresse', page)
+    assert re.search(r'id="id_phone-error">[^<]*12', page)
     assert "n&#x27;est pas un document que Relance sait lire : attendu un PDF" in page
     assert 'aria-invalid="true"' in page
     assert not Candidate.objects.filter(last_name="Moreau").exists()
