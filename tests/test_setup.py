@@ -208,6 +208,15 @@ def test_an_address_of_another_organisation_is_refused_and_nothing_is_half_writt
     assert not AuditEntry.objects.exists()
 
 
+@pytest.mark.django_db
+def test_a_country_is_two_letters_known_to_the_holidays_package():
+    for code in ("FRA", "F", "ZZ", "Fr-", "France"):
+        with translation.override("en"), pytest.raises(setup.SetupRefused) as refused:
+            setup.read({**GOOD, "country": code})
+        assert "expected a country's ISO code of two letters" in refused.value.errors["country"]
+    assert setup.read({**GOOD, "country": " ca "}).country == "CA"
+
+
 def test_a_slug_is_the_name_in_ascii_words_made_unique():
     assert setup.slug_for("Agence Été & Fils", set()) == "agence-ete-fils"
     assert setup.slug_for("Agence Été", {"agence-ete", "agence-ete-2"}) == "agence-ete-3"

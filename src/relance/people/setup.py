@@ -148,6 +148,8 @@ def read(raw: Mapping[str, str | None]) -> Setup:
 
     country = values["country"].upper()
     try:
+        if len(country) != 2:  # holidays knows alpha-3 codes too; Relance stores two letters
+            raise calendar.CalendarError(country)
         calendar.check_country(country)
     except calendar.CalendarError:
         errors["country"] = _(

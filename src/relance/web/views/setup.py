@@ -90,10 +90,12 @@ def _form(
         (name, label, kind, values.get(name, ""), errors.get(name, ""), help_text)
         for name, label, kind, help_text in _fields()
     ]
+    # The focus goes to the first field to correct (else to the first field).
+    first = next((f for f in setup.FIELDS if f in errors), "name")
     return render(
         request,
         "web/first_run.html",
-        {"fields": fields, "password_error": errors.get("password", "")},
+        {"fields": fields, "password_error": errors.get("password", ""), "focus": first},
         status=status,
     )
 
