@@ -346,7 +346,7 @@ def main_pages(page, base):
         "", "?team=1", "candidates/", candidate.lstrip("/"), "jobs/", job.lstrip("/"),
         "pools/", "campaigns/", "campaigns/new/", campaign.lstrip("/"), "templates/",
         "templates/first_message.1.email/fr/", "templates/first_message.1.sms/fr/",
-        "settings/", "demo/mail/",
+        "settings/", "demo/mail/", "team/", "team/audit/",
     ]  # fmt: skip
 
 
