@@ -12,6 +12,7 @@ from tests import cvfiles
 from tests.test_browser import (  # noqa: F401 (fixtures)
     browser,
     demo,
+    link_in,
     mail_to,
     pytestmark,
     shots,
@@ -48,8 +49,20 @@ def test_a_candidate_applies_with_a_pdf_cv_on_a_phone_in_french(demo, browser, s
     page.get_by_role("button", name="Envoyer ma candidature").click()
     page.get_by_text("Merci, votre candidature est envoyée").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # The careers page and the talent-pool form fit the phone too.
+    page.goto(base + "careers/demo/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("link", name=re.compile("Rejoignez notre vivier")).click()
+    page.get_by_label("Prénom").fill("Karim")
+    page.get_by_label("E-mail", exact=True).fill("karim.haddad@example.org")
+    page.get_by_role("checkbox", name=re.compile("Recevoir les offres")).check()
+    page.get_by_label("J'ai lu la notice d'information").check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(shots / "signup-phone.png"), full_page=True)
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+    page.get_by_text("Consultez votre boîte mail").wait_for()
     assert not errors, errors
-    phone.close()
 
     # The acknowledgement left (the demo's worker sends it at once), and the application
     # is on the team's Today with its call to make.
@@ -66,3 +79,11 @@ def test_a_candidate_applies_with_a_pdf_cv_on_a_phone_in_french(demo, browser, s
     recruiter.locator("#cvs summary").click()
     assert "COMPÉTENCES" in recruiter.locator("#cvs pre.body").inner_text()
     assert not recruiter_errors, recruiter_errors
+
+    # Karim confirms his sign-up from the e-mail: then, and only then, he consents.
+    confirmation = mail_to(recruiter, base, "karim.haddad@example.org", "/c/signup/")
+    page.goto(base.rstrip("/") + link_in(confirmation, "/c/signup/"))
+    page.get_by_role("button", name="Je confirme").click()
+    page.get_by_text("Merci, vos choix sont enregistrés").wait_for()
+    assert not errors, errors
+    phone.close()

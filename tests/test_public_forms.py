@@ -299,7 +299,8 @@ def test_the_sign_up_records_no_consent_until_its_link_is_used_once(visitor, wor
     assert opened.status_code == 200
     assert "Je confirme" in opened.content.decode()
     assert not Consent.objects.filter(candidate=zoe).exists()
-    done = visitor.post(link)
+    # Pressed from the page the link opened: no session, no CSRF cookie needed.
+    done = Client(enforce_csrf_checks=True).post(link)
     assert done.status_code == 200
     given = {c.purpose: c for c in Consent.objects.filter(candidate=zoe)}
     assert set(given) == {"talent_pool", "job_alerts"}
