@@ -65,7 +65,8 @@ def test_a_job_is_created_edited_closed_and_reopened_each_change_audited(client_
         "Banque Lumière", "Lyon", "permanent", world.recruiter, "Data",
     )  # fmt: skip
     assert job.description == "Spark, Kafka.\nTélétravail."
-    assert job.organisation == world.org and job.status == "open"
+    assert job.organisation == world.org
+    assert job.status == "open"
     page = text_of(client.get(reverse("web:job", args=[job.pk])))
     assert "Banque Lumière · Lyon · Permanent (CDI) · in charge: Marc" in page
 
@@ -78,11 +79,13 @@ def test_a_job_is_created_edited_closed_and_reopened_each_change_audited(client_
 
     closed = client.post(reverse("web:job_close", args=[job.pk]))
     job.refresh_from_db()
-    assert job.status == "closed" and near(job.closed_at, NOW)
+    assert job.status == "closed"
+    assert near(job.closed_at, NOW)
     assert "Job closed: it takes no new candidate." in flash(client, closed)
     client.post(reverse("web:job_reopen", args=[job.pk]))
     job.refresh_from_db()
-    assert job.status == "open" and job.closed_at is None
+    assert job.status == "open"
+    assert job.closed_at is None
 
     entries = list(AuditEntry.objects.filter(job=job).order_by("pk"))
     assert [e.action for e in entries] == ["job_created", "job_changed", "job_closed",
@@ -93,10 +96,12 @@ def test_a_job_is_created_edited_closed_and_reopened_each_change_audited(client_
         "owner": [world.recruiter.pk, None],
     }  # fmt: skip
     history = text_of(client.get(reverse("web:job_edit", args=[job.pk])))
-    assert "Reopened" in history and "Location, Contract, Recruiter in charge" in history
+    assert "Reopened" in history
+    assert "Location, Contract, Recruiter in charge" in history
     # The list links the new job, with its client.
     listed = text_of(client.get(reverse("web:jobs")))
-    assert "Data Engineer" in listed and "Banque Lumière · Paris" in listed
+    assert "Data Engineer" in listed
+    assert "Banque Lumière · Paris" in listed
 
 
 @pytest.mark.parametrize(
@@ -123,7 +128,7 @@ def test_a_job_with_bad_values_is_refused_field_by_field_in_the_readers_language
         response = client.post(reverse("web:job_new"), form)
         assert response.status_code == 400
         body = text_of(response)
-        assert said in body, (form, body[body.find('class="error"') - 200:][:600])
+        assert said in body, (form, body[body.find('class="error"') - 200 :][:600])
         assert 'aria-invalid="true"' in body
     assert Job.objects.count() == before
     assert not AuditEntry.objects.filter(job__isnull=False).exists()
@@ -174,7 +179,8 @@ def test_another_organisation_gets_404_on_every_job_and_application_page_and_act
     assert (Touchpoint.objects.count(), AuditEntry.objects.count(), Job.objects.count()) == before
     application.refresh_from_db()
     interview.refresh_from_db()
-    assert application.stage == "applied" and interview.status == "scheduled"
+    assert application.stage == "applied"
+    assert interview.status == "scheduled"
     assert not OutboxMessage.objects.filter(reason__startswith="interview_").exists()
 
 
@@ -199,13 +205,15 @@ def test_the_pipeline_shows_each_stage_with_its_count_and_a_bounded_number_of_ca
     column = page.split('data-testid="column-screening"')[1].split("</section>")[0]
     assert re.search(r'data-testid="count-screening">25<', column)
     assert column.count('data-testid="card"') == job_views.PER_COLUMN
-    assert "P24" in column and "P14" not in column  # the latest moves first
+    assert "P24" in column
+    assert "P14" not in column
     assert "Show more (15 more)" in html.unescape(column)
     # Lea (contacted) and Paul (applied) have their columns too; the ends are apart.
     assert re.search(r'data-testid="count-contacted">1<', page)
     assert re.search(r'data-testid="count-applied">1<', page)
     ends = page.split('data-testid="ends"')[1]
-    assert 'data-testid="column-rejected"' in ends and 'data-testid="column-withdrawn"' in ends
+    assert 'data-testid="column-rejected"' in ends
+    assert 'data-testid="column-withdrawn"' in ends
     assert "Pipeline: 27 candidates" in page
 
     # "Show more": the next cards after the last one shown, the page (without a script) or
@@ -215,11 +223,15 @@ def test_the_pipeline_shows_each_stage_with_its_count_and_a_bounded_number_of_ca
     assert rest.status_code == 200
     body = rest.content.decode()
     assert body.count('data-testid="card"') == 15
-    assert "P14" in body and "P00" in body and "P15" not in body
+    assert "P14" in body
+    assert "P00" in body
+    assert "P15" not in body
     partial = client.get(more, HTTP_HX_REQUEST="true").content.decode()
-    assert partial.lstrip().startswith("<li") and "<html" not in partial
+    assert partial.lstrip().startswith("<li")
+    assert "<html" not in partial
     bad = client.get(reverse("web:job_stage", args=[world.job.pk, "screening"]) + "?after=x_1")
-    assert bad.status_code == 400 and "expected a cursor from the page" in text_of(bad)
+    assert bad.status_code == 400
+    assert "expected a cursor from the page" in text_of(bad)
     assert client.get(reverse("web:job_stage", args=[world.job.pk, "nope"])).status_code == 400
     # Cursor pages go on to the end, each card once.
     shown, cursor, seen = [], "", 0
@@ -229,7 +241,8 @@ def test_the_pipeline_shows_each_stage_with_its_count_and_a_bounded_number_of_ca
         seen += 1
         if not cursor:
             break
-    assert len(shown) == len(set(shown)) == 25 and seen == 4
+    assert len(shown) == len(set(shown)) == 25
+    assert seen == 4
 
 
 def test_a_move_is_a_stage_change_that_stops_follow_ups_and_is_audited(client_of, world):
@@ -239,7 +252,9 @@ def test_a_move_is_a_stage_change_that_stops_follow_ups_and_is_audited(client_of
     response = client.post(
         reverse("web:application_stage", args=[application.pk]), {"stage": "screening"}
     )
-    assert response["Location"] == reverse("web:job", args=[world.job.pk]) + f"#app-{application.pk}"
+    assert (
+        response["Location"] == reverse("web:job", args=[world.job.pk]) + f"#app-{application.pk}"
+    )
     said = flash(client, response)
     assert "Léa Martin moved to “Screening”." in said
     assert "1 follow-up(s) stopped: a stage change ends those waiting for an answer." in said
@@ -260,7 +275,8 @@ def test_a_move_is_a_stage_change_that_stops_follow_ups_and_is_audited(client_of
     assert Touchpoint.objects.filter(candidate=world.lea, kind="stage_change").count() == 1
     # A stage that does not exist is a 400 naming what was expected.
     bad = client.post(reverse("web:application_stage", args=[application.pk]), {"stage": "won"})
-    assert bad.status_code == 400 and "stage='won': expected one of sourced" in text_of(bad)
+    assert bad.status_code == 400
+    assert "stage='won': expected one of sourced" in text_of(bad)
 
 
 def test_moving_back_needs_a_confirmation_on_its_own_page(client_of, world):
@@ -305,7 +321,8 @@ def test_a_candidate_found_by_name_is_added_at_a_stage_once(client_of, world):
     client = client_of(world.admin, "fr")
     page = text_of(client.get(reverse("web:job", args=[world.job.pk]) + "?q=lefevre"))
     found = page.split('class="plain found"')[1].split("</ul>")[0]
-    assert "Zoé Lefèvre" in found and 'name="how"' in found
+    assert "Zoé Lefèvre" in found
+    assert 'name="how"' in found
     on_job = text_of(client.get(reverse("web:job", args=[world.job.pk]) + "?q=martin"))
     assert "sur ce poste, à l'étape « Contacté »" in on_job.replace("\u202f", " ")
     nobody = text_of(client.get(reverse("web:job", args=[world.job.pk]) + "?q=qwerty"))
@@ -325,7 +342,8 @@ def test_a_candidate_found_by_name_is_added_at_a_stage_once(client_of, world):
     assert application.stage == "sourced"
     # At an end, or an unknown way, is refused with what was expected.
     bad = client.post(reverse("web:application_new"), data | {"how": "rejected"})
-    assert bad.status_code == 400 and "how='rejected'" in text_of(bad)
+    assert bad.status_code == 400
+    assert "how='rejected'" in text_of(bad)
 
 
 def test_an_application_recorded_sends_the_acknowledgement_and_starts_the_application_plan(
@@ -341,9 +359,11 @@ def test_an_application_recorded_sends_the_acknowledgement_and_starts_the_applic
     said = flash(client, response)
     assert "Application recorded: the acknowledgement leaves now." in said
     application = Application.objects.get(candidate=zoe, job=world.job)
-    assert application.stage == "applied" and near(application.applied_at, NOW)
+    assert application.stage == "applied"
+    assert near(application.applied_at, NOW)
     ack = OutboxMessage.objects.get(candidate=zoe)
-    assert ack.reason == "acknowledgement" and near(ack.due_at, NOW)
+    assert ack.reason == "acknowledgement"
+    assert near(ack.due_at, NOW)
     assert "Développeur Java" in ack.subject
     situations = set(
         Thread.objects.filter(candidate=zoe, status="open").values_list("situation", flat=True)
@@ -403,9 +423,7 @@ def test_they_withdrew_from_the_pipeline_ends_every_follow_up(client_of, world):
     assert "Paul Martin" in ends
 
 
-def test_the_job_page_measures_the_candidate_experience_of_its_own_applications(
-    client_of, world
-):
+def test_the_job_page_measures_the_candidate_experience_of_its_own_applications(client_of, world):
     other = Job.objects.create(organisation=world.org, title="Autre", created_at=T0)
     zoe = person(world, "Zoé")
     clock.start_at(NOW)

@@ -24,6 +24,7 @@ from relance.followups.pipeline import NeedsConfirmation, Refused
 from relance.people.models import Application, Interview, Recruiter
 from relance.web import errors, labels, scope
 from relance.web.views.jobs import job_url
+from relance.worker import wake_local
 
 # Where an action sends the recruiter back: the job's page or the candidate's.
 BACK = ("job", "candidate")
@@ -120,6 +121,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
     try:
         if how == "applied":
             done = pipeline.applied(person, one, me, now)
+            wake_local()  # a worker in this process (the demo's) sends the receipt at once
             text = _("Application recorded: the acknowledgement leaves now.")
         else:
             done = pipeline.add(person, one, how, me, now)
@@ -281,6 +283,7 @@ def _notice(done: str, notice: interviews.Notice | None, sent: str) -> str:
     if notice is None:
         return done
     if notice.sent:
+        wake_local()  # a worker in this process (the demo's) sends it at once
         return f"{done} {sent}"
     return f"{done} {NOTICES[notice.why] % {'detail': notice.detail}}"
 
