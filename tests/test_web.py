@@ -354,8 +354,9 @@ def test_the_candidate_page_and_list_make_a_bounded_number_of_queries(
         web_world._candidate(world.org, f"C{n}", f"c{n}@example.org", tags=["java"], stars=2)
     for url, most in (
         (reverse("web:candidate", args=[world.lea.pk]), 14 + 1),  # + its CVs (intake)
-        (reverse("web:candidates") + "?stars=2&tag=java&contact=never&source=linkedin", 8),
-        (reverse("web:candidates") + "?stage=applied&consent=talent_pool&q=mar", 8),
+        # + the recruiters and pools the bulk actions offer
+        (reverse("web:candidates") + "?stars=2&tag=java&contact=never&source=linkedin", 9),
+        (reverse("web:candidates") + "?stage=applied&consent=talent_pool&q=mar", 9),
         (reverse("web:jobs"), 8),
         (reverse("web:job", args=[world.job.pk]), 8 + 11),  # one query per stage
     ):

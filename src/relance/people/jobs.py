@@ -136,7 +136,13 @@ def reopen(job: Job, actor: Recruiter | None, now: datetime) -> bool:
 
 
 def history(job: Job, limit: int = 20) -> list[AuditEntry]:
-    """The job's latest changes, newest first."""
-    return list(
+    """The job's latest changes, newest first; each entry's `fields` names the fields
+    it changed in the form's order (PostgreSQL's jsonb keeps no key order)."""
+    order = [f.name for f in fields(JobFields)]
+    entries = list(
         AuditEntry.objects.filter(job=job).select_related("actor").order_by("-at", "-pk")[:limit]
     )
+    for entry in entries:
+        changed = (entry.detail or {}).get("changes") or {}
+        entry.fields = [name for name in order if name in changed]  # type: ignore[attr-defined]
+    return entries
