@@ -55,7 +55,15 @@ LISTS = [
     "/candidates/?tag=java",
     "/candidates/?contact=never",
     "/candidates/?q=nom12",
+    # The orders other than the newest first, alone and with a filter (issue 13).
+    "/candidates/?sort=name",
+    "/candidates/?sort=stars",
+    "/candidates/?sort=contact",
+    "/candidates/?sort=name&stars=2",
+    "/candidates/?sort=contact&source=linkedin",
+    "/candidates/?sort=stars&tag=java",
 ]
+KINDS = ("today", "candidate", "list", "pipeline")
 
 
 # --- building and preparing the database (a child process with Django) ----------------
@@ -89,12 +97,15 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         busiest = cursor.fetchone()[0]
         cursor.execute("SELECT min(id), max(id) FROM people_candidate")
         low, high = cursor.fetchone()
+        cursor.execute("SELECT id FROM people_job WHERE organisation_id = %s", [org.pk])
+        jobs = [row[0] for row in cursor.fetchall()]
     user = Recruiter.objects.get(pk=busiest)
     user.set_password(PASSWORD)
     user.save(update_fields=["password"])
     return {
         "email": user.email,
         "candidates": [low, high],
+        "jobs": jobs,
         "paginator": peer_list(org),
     }
 
@@ -198,8 +209,8 @@ class User:
 
 
 def load(base: str, email: str, users: int, seconds: float, think: tuple[float, float],
-         candidates: tuple[int, int]) -> dict[str, Any]:  # fmt: skip
-    samples: dict[str, list[float]] = {"today": [], "candidate": [], "list": []}
+         candidates: tuple[int, int], jobs: list[int]) -> dict[str, Any]:  # fmt: skip
+    samples: dict[str, list[float]] = {kind: [] for kind in KINDS}
     errors: list[str] = []
     lock = threading.Lock()
     signed = [User(base, email) for _ in range(users)]
@@ -209,12 +220,14 @@ def load(base: str, email: str, users: int, seconds: float, think: tuple[float, 
         rng = random.Random(number)
         turn = number
         while time.monotonic() < stop_at:
-            kind = ("today", "candidate", "list")[turn % 3]
+            kind = KINDS[turn % len(KINDS)]
             turn += 1
             if kind == "today":
                 path = "/"
             elif kind == "candidate":
                 path = f"/candidates/{rng.randint(*candidates)}/"
+            elif kind == "pipeline":
+                path = f"/jobs/{rng.choice(jobs)}/"
             else:
                 path = rng.choice(LISTS)
             started = time.perf_counter()
@@ -327,7 +340,7 @@ def run(args: argparse.Namespace, url: str) -> None:
         for name, think in (("people", (1.0, 3.0)), ("saturation", (0.0, 0.0))):
             spec = {"base": base, "email": prepared["email"], "users": args.users,
                     "seconds": args.seconds, "think": think,
-                    "candidates": prepared["candidates"]}  # fmt: skip
+                    "candidates": prepared["candidates"], "jobs": prepared["jobs"]}  # fmt: skip
             print(f"load: {name}…", file=sys.stderr)
             done = subprocess.run(
                 [sys.executable, __file__, "--load", json.dumps(spec)],
@@ -354,7 +367,10 @@ def markdown(r: dict[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     for kind, name in (("today", "Today (busiest recruiter)"), ("candidate", "a candidate"),
-                       ("list", "a filtered candidate list")):  # fmt: skip
+                       ("list", "a filtered or sorted candidate list"),
+                       ("pipeline", "a job's pipeline")):  # fmt: skip
+        if kind not in r["people"]:
+            continue
         a, b = r["people"][kind], r["saturation"][kind]
         lines.append(
             f"| {name} | < 150 ms | {a['median']:.1f} ms, {a['p95']:.1f} ms (n={a['n']}) | "

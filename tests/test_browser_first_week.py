@@ -135,12 +135,7 @@ def sign_in(browser, base: str):  # noqa: F811
     return page, errors
 
 
-def test_a_new_team_s_first_week_from_setup_to_a_personal_rejection_in_english(
-    browser,
-    shots,
-    smtp,
-    tmp_path,  # noqa: F811
-):
+def test_a_new_team_s_first_week_in_english(browser, shots, smtp, tmp_path):  # noqa: F811
     with own_database() as database:
         site = Installation(tmp_path / "data", database, smtp.port)
 

@@ -408,3 +408,109 @@ def test_bad_input_on_settings_and_the_candidate_page_changes_nothing(client_of,
     assert response.status_code == 400
     assert "channel='pigeon'" in html.unescape(response.content.decode())
     assert Touchpoint.objects.filter(candidate=world.lea).count() == before
+
+
+def _routes_with_an_id() -> dict[str, str]:
+    """Every named route of the project whose path takes a row's id (an int), walked from
+    the URL configuration: {"namespace:name": route}."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found: dict[str, str] = {}
+
+    def walk(patterns, namespace: str, prefix: str) -> None:  # type: ignore[no-untyped-def]
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, p.namespace or namespace, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern) and p.name and "<int:" in str(p.pattern):
+                found[f"{namespace}:{p.name}" if namespace else p.name] = prefix + str(p.pattern)
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def test_no_route_that_names_a_row_lets_another_organisation_reach_it(client_of, world):
+    """Every route that takes a row's id, found in the URL configuration (so a new page is
+    covered the day it is added): given one of our rows, an administrator of another
+    organisation gets 404 by GET and by POST, and nothing of ours changes."""
+    from datetime import timedelta
+
+    from relance.intake.models import CV
+    from relance.people.models import Application, AuditEntry, Interview, Job
+    from relance.pools.models import Campaign
+
+    application = Application.objects.get(candidate=world.paul, job=world.job)
+    interview = Interview.objects.create(
+        organisation=world.org, application=application, at=web_world.NOW - timedelta(hours=2),
+        interviewer=world.admin, created_at=web_world.T0,
+    )  # fmt: skip
+    cv = CV.objects.create(
+        organisation=world.org, candidate=world.lea, file="cvs/none.txt", original_name="cv.txt",
+        kind="txt", size=3, sha256="0" * 64, text="Léa", uploaded_at=web_world.T0,
+    )  # fmt: skip
+    campaign = Campaign.objects.create(
+        organisation=world.org, name="Ours", subject_fr="s", body_fr="b", subject_en="s",
+        body_en="b", created_at=web_world.T0,
+    )  # fmt: skip
+    lea, job = world.lea.pk, world.job.pk
+    urls = {
+        "web:thread_message": [world.email_thread.pk],
+        "web:thread_more": [world.email_thread.pk],
+        "web:thread_act": [world.email_thread.pk, "done"],
+        "web:candidate": [lea],
+        "web:candidate_edit": [lea],
+        "web:candidate_stars": [lea],
+        "web:candidate_tags": [lea],
+        "web:candidate_export": [lea],
+        "web:candidate_erase": [lea],
+        "web:candidate_pool": [lea],
+        "web:candidate_consent": [lea],
+        "web:candidate_act": [lea, "note"],
+        "web:job": [job],
+        "web:job_edit": [job],
+        "web:job_close": [job],
+        "web:job_reopen": [job],
+        "web:job_stage": [job, "applied"],
+        "web:application_stage": [application.pk],
+        "web:interview_new": [application.pk],
+        "web:interview_edit": [interview.pk],
+        "web:interview_act": [interview.pk, "done"],
+        "web:campaign": [campaign.pk],
+        "web:campaign_cancel": [campaign.pk],
+        "web:team_act": [world.recruiter.pk, "deactivate"],
+        "intake:cv_upload": [lea],
+        "intake:cv_download": [lea, cv.pk],
+        # The public pages: our job under their organisation's address.
+        "intake:job": ["other", job],
+        "intake:applied": ["other", job],
+    }
+    assert set(urls) == set(_routes_with_an_id()), "a route with an id is not covered here"
+
+    def ours() -> tuple:
+        return (
+            Touchpoint.objects.filter(organisation=world.org).count(),
+            OutboxMessage.objects.count(),
+            sorted(Thread.objects.filter(organisation=world.org).values_list("pk", "status")),
+            list(Application.objects.filter(pk=application.pk).values_list("stage")),
+            list(Interview.objects.filter(pk=interview.pk).values_list("status", "at")),
+            list(Job.objects.filter(pk=job).values_list("status", "title")),
+            sorted(world.org.candidate_set.values_list("pk", "stars", "tags", "first_name")),
+            CV.objects.filter(organisation=world.org).count(),
+            list(Campaign.objects.filter(pk=campaign.pk).values_list("status")),
+            sorted(Recruiter.objects.filter(organisation=world.org).values_list("pk", "is_active",
+                                                                                "role")),
+            AuditEntry.objects.filter(organisation=world.org).count(),
+        )  # fmt: skip
+
+    world.stranger.role = Recruiter.Role.ADMIN
+    world.stranger.save(update_fields=["role"])
+    client = client_of(world.stranger)
+    before = ours()
+    data = {"stars": "3", "add": "x", "body": "x", "stage": "rejected", "sure": "1",
+            "successor": world.stranger.pk, "title": "Stolen", "outcome": "answered"}  # fmt: skip
+    for name, args in urls.items():
+        url = reverse(name, args=args)
+        # The method the route serves says 404; the other one 405, which discloses nothing.
+        codes = (client.get(url).status_code, client.post(url, data).status_code)
+        assert set(codes) <= {404, 405}, f"{url}: {codes}"
+        assert 404 in codes, f"{url}: {codes}"
+    assert ours() == before

@@ -129,6 +129,8 @@ def job(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_GET
 def applied(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     organisation = _organisation(slug)
+    # Only for one of its jobs (closed since, too): another's id is a 404 like everywhere.
+    get_object_or_404(Job.objects.of(organisation), pk=pk)
     language = public.language(request)
     with translation.override(language):
         return _message(
