@@ -18,11 +18,12 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.mail import get_connection
 from django.db.models import Count
 
+from relance import dbstats
 from relance.followups import agenda, services
 from relance.followups.models import Thread
 from relance.messaging import mailboxes, outbox
@@ -33,6 +34,9 @@ from relance.people.models import Organisation
 from relance.pools import campaigns
 
 log = logging.getLogger(__name__)
+
+# How often the worker checks the query planner's statistics (SQLite: relance/dbstats.py).
+STATISTICS_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Cycle:
     cancelled: int = 0
     recovered: int = 0
     received: int = 0  # inbound messages read from the mailboxes
+    analysed: int = 0  # tables whose planner statistics were refreshed (SQLite)
 
 
 class Worker:
@@ -61,6 +66,7 @@ class Worker:
         self.batch = batch
         self.stopping = threading.Event()
         self.wake = threading.Event()  # set by the IMAP IDLE watchers
+        self.statistics_at: datetime | None = None  # when they were last checked
 
     def cycle(self) -> Cycle:
         now = self.clock()  # one clock reading for the whole cycle
@@ -86,6 +92,11 @@ class Worker:
         if not self.stopping.is_set():
             for reading in mailboxes.read_all(now):
                 report.received += len(reading.received)
+        if not self.stopping.is_set() and (
+            self.statistics_at is None or now - self.statistics_at >= STATISTICS_EVERY
+        ):
+            self.statistics_at = now
+            report.analysed = len(dbstats.refresh_stale())
         return report
 
     def _queue_due_sends(self, now: datetime) -> int:

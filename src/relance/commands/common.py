@@ -66,7 +66,10 @@ def setup_django() -> None:
 def migrate() -> None:
     from django.core.management import call_command
 
+    from relance import dbstats
+
     call_command("migrate", verbosity=0, interactive=False)
+    dbstats.refresh_stale()  # SQLite: an index a migration added has no statistics yet
 
 
 def organisation(slug: str | None, lang: str) -> Any:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import (
     Tuple,
     TupleGreaterThan,
@@ -359,18 +359,27 @@ def total(
     if span <= sampled:
         return Total(matching.count(), True)
     step = span // SLICES
-    runs = Q()
-    for i in range(SLICES):
-        start = oldest + i * step + (step - SLICE) // 2  # the middle of each stratum
-        runs |= Q(pk__gte=start, pk__lt=start + SLICE)
-    found = matching.filter(runs).count()
+    # One range read per stratum, counted together (a UNION ALL): written as one filter
+    # with ten ORs, SQLite's planner read the whole (organisation, stars) index instead.
+    starts = [oldest + i * step + (step - SLICE) // 2 for i in range(SLICES)]  # the middles
+    runs = [matching.filter(pk__gte=s, pk__lt=s + SLICE).order_by().values("pk") for s in starts]
+    found = runs[0].union(*runs[1:], all=True).count()
     return Total(round(found * span / sampled), False, max(1, round(span / sampled)))
 
 
 def id_span(org_rows: QuerySet[Candidate]) -> tuple[int, int]:
-    """The organisation's highest and lowest candidate ids: two index seeks, one query."""
-    found = org_rows.aggregate(newest=Max("pk"), oldest=Min("pk"))
-    return found["newest"] or 0, found["oldest"] or 0
+    """The organisation's highest and lowest candidate ids: two index seeks, one query.
+    (Not MAX and MIN in one SELECT: SQLite seeks for a lone MIN or MAX only, and read the
+    whole organisation's index for the pair.)"""
+    oldest = org_rows.order_by("pk").values("pk")[:1]
+    newest = org_rows.order_by("-pk").values("pk")[:1]
+    found = (
+        Candidate.objects.filter(pk=Subquery(newest))
+        .annotate(oldest=Subquery(oldest))
+        .values_list("pk", "oldest")
+        .first()
+    )
+    return (found[0], found[1]) if found else (0, 0)
 
 
 def rounded(n: int) -> int:
