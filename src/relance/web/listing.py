@@ -180,6 +180,16 @@ class Part:
         row = Tuple(F(self.field), F("pk"))
         return (RowLessThan if self.descending else RowGreaterThan)(row, (key, pk))
 
+    def until(self, key: Any, pk: int) -> Q | Any:
+        """The rows read before `(key, pk)` in this part's order, and that row itself (ids
+        are whole numbers: "at least (key, pk)" is "more than (key, pk - 1)")."""
+        if not self.field:
+            return Q(pk__gte=pk) if self.descending else Q(pk__lte=pk)
+        row = Tuple(F(self.field), F("pk"))
+        if self.descending:
+            return RowGreaterThan(row, (key, pk - 1))
+        return RowLessThan(row, (key, pk + 1))
+
 
 ORDERS: dict[str, list[Part]] = {
     "name": [Part(Q(), "search_key", descending=False)],
@@ -310,21 +320,26 @@ def _ordered_page(
             rows = rows.filter(part.after(key, pk))
         ordered = rows.order_by(*part.ordering())
         need = PAGE + 1 - len(page.rows)
+        edge = None
         if filters.active:
-            examined = ordered.values("pk")[:window]
-            matching = filters.apply(org_rows.filter(pk__in=examined), now)
+            # The window's last row (one seek in the order's index), then one range read
+            # up to it that stops at the page's end: not `id IN (the window's ids)`, which
+            # built a 50,000-id list for every page (35 ms at a million candidates).
+            edge = next(iter(ordered.only("pk", sort_field[filters.sort])[window - 1 : window]),
+                        None)  # fmt: skip
+            if edge is not None:
+                rows = rows.filter(part.until(getattr(edge, part.field) if part.field else None,
+                                              edge.pk))  # fmt: skip
+            matching = filters.apply(rows, now)
             found = list(_shown(matching, *extra).order_by(*part.ordering())[:need])
         else:
             found = list(_shown(ordered, *extra)[:need])
         for row in found:
             row.list_part = index  # type: ignore[attr-defined]
         page.rows += found
-        if filters.active and len(found) < need:
-            edge = ordered.only("pk", sort_field[filters.sort])[window - 1 : window]
-            last = next(iter(edge), None)
-            if last is not None:  # the window ended inside this part
-                page.next, page.searched = cursor_of(filters.sort, last, index), True
-                return page
+        if edge is not None and len(found) < need:  # the window ended inside this part
+            page.next, page.searched = cursor_of(filters.sort, edge, index), True
+            return page
         index, key, pk = index + 1, None, None
     if len(page.rows) > PAGE:
         last = page.rows[PAGE - 1]

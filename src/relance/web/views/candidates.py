@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -93,8 +94,18 @@ def candidates(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "query": query.urlencode(),
             "here": request.get_full_path(),
-            "owners": owners,
-            "active_owners": [r for r in owners if r.is_active],
+            # The recruiters' <option>s, written once here: an agency of 200 recruiters
+            # spent half the page's time on them in the template (two selects).
+            "owner_options": format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((r.pk, " selected" if filters.owner == r.pk else "", str(r)) for r in owners),
+            ),
+            "active_owner_options": format_html_join(
+                "",
+                '<option value="{}">{}</option>',
+                ((r.pk, str(r)) for r in owners if r.is_active),
+            ),
             "pools": list(Pool.objects.of(org).order_by("name")[:100]),
             "plans": plans(),
             "stages": labels.STAGES,

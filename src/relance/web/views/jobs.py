@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -198,10 +199,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
     one = scope.job(request, pk)
     now = clock.now()
     columns, ends = pipeline.board(one, PER_COLUMN)
-    shown = [a for column in [*columns, *ends] for a in column.cards]
-    planned = _planned(shown, now)
-    for application in shown:
-        application.planned = planned.get(application.pk, [])  # type: ignore[attr-defined]
+    _ready([a for column in [*columns, *ends] for a in column.cards], now)
     q = request.GET.get("q", "").strip()[:100]
     return render(
         request,
@@ -224,6 +222,33 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
             "now": now,
         },
     )
+
+
+def _ready(cards: list[Application], now: Any) -> None:
+    """What each card shows beyond its row: its planned interviews (one query), its links,
+    and its stage select's options. Worked out here once per page rather than by the
+    template per card: a pipeline of 110 cards spent most of its 70 ms on 1,200 <option>s
+    and 330 {% url %}s."""
+    planned = _planned(cards, now)
+    links = {name: reverse(f"web:{name}", args=[SLOT]) for name in
+             ("candidate", "application_stage", "interview_new")}  # fmt: skip
+    options = {
+        stage: format_html_join("", '<option value="{}"{}>{}</option>', (
+            (code, " selected" if code == stage else "", name)
+            for code, name in labels.STAGES.items()
+        ))
+        for stage in labels.STAGES
+    }  # fmt: skip
+    for a in cards:
+        card: Any = a
+        card.planned = planned.get(a.pk, [])
+        card.options = options[a.stage]
+        card.candidate_url = links["candidate"].replace(SLOT, str(a.candidate_id))
+        card.stage_url = links["application_stage"].replace(SLOT, str(a.pk))
+        card.plan_url = links["interview_new"].replace(SLOT, str(a.pk))
+
+
+SLOT = "987654321"  # stands for an id in a reversed address, replaced per card
 
 
 def _planned(applications: list[Application], now: Any) -> dict[int, list[Interview]]:
@@ -284,9 +309,7 @@ def job_stage(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
         shown, more = pipeline.cards(one, stage, PER_PAGE, after)
     except InputError as problem:
         return errors.bad_request(request, str(problem))
-    planned = _planned(shown, clock.now())
-    for application in shown:
-        application.planned = planned.get(application.pk, [])  # type: ignore[attr-defined]
+    _ready(shown, clock.now())
     context = {
         "job": one,
         "stage": stage,
