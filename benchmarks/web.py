@@ -13,8 +13,10 @@ hand, never as a test).
    the data's "now".
 3. A load process on loopback signs 20 users in as the busiest recruiter and has each ask,
    in turn, for the Today page, a random candidate's page and a filtered candidate list,
-   for --seconds: once as people work (a pause of 1 to 3 s between pages, like locust's
-   `between(1, 3)`), once with no pause at all (saturation: what the server can do).
+   for --seconds (after one unmeasured request for each page, and with the users
+   arriving within the first pause rather than all at once): once as people work (a
+   pause of 1 to 3 s between pages, like locust's `between(1, 3)`), once with no pause
+   at all (saturation: what the server can do).
 4. In the same run, the peer approach for the list: Django's Paginator (a COUNT of the
    filtered rows and an OFFSET) against the keyset pages the app uses, on a deep page.
 
@@ -214,11 +216,18 @@ def load(base: str, email: str, users: int, seconds: float, think: tuple[float, 
     errors: list[str] = []
     lock = threading.Lock()
     signed = [User(base, email) for _ in range(users)]
+    # Warm-up, not measured: one user asks once for every kind of page and every list
+    # (the server compiles its templates, its threads open their connections).
+    warm = signed[0]
+    for path in ["/", f"/candidates/{candidates[0]}/", f"/jobs/{jobs[0]}/", *LISTS]:
+        warm.request("GET", path)
     stop_at = time.monotonic() + seconds
 
     def run(user: User, number: int) -> None:
         rng = random.Random(number)
         turn = number
+        if think[1] > 0:  # people arrive one by one, not all in the same millisecond
+            time.sleep(rng.uniform(0, think[1]))
         while time.monotonic() < stop_at:
             kind = KINDS[turn % len(KINDS)]
             turn += 1
