@@ -218,3 +218,27 @@ def test_what_cannot_be_merged_is_refused_and_nothing_is_written(world):
         merge.merge(w.lea, w.paul, w.admin, NOW, {"stars": "other"})
     assert Candidate.objects.filter(pk__in=[w.lea.pk, w.paul.pk]).count() == 2
     assert apps.get_model("people", "Candidate").objects.filter(pk=w.other_candidate.pk).exists()
+
+
+def test_the_command_says_what_then_merges_in_french_and_english(world, capsys):
+    from relance.cli import main
+
+    w = world
+    other = twin(w, email="lea@perso.example")
+    args = ["merge", str(w.lea.pk), str(other.pk), "--org", "test"]
+    assert main([*args, "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "would be merged" in out
+    said = " ".join(out.split())
+    assert f"(#{w.lea.pk}'s value is kept unless --take): email. Add --yes" in said
+    assert Candidate.objects.filter(pk=other.pk).exists()
+    assert main([*args, "--lang", "fr", "--take", "stars"]) == 2
+    assert "stars=other : pas un champ dont on peut choisir la valeur" in capsys.readouterr().err
+    ghost = str(w.other_candidate.pk)  # another organisation's
+    assert main(["merge", str(w.lea.pk), ghost, "--org", "test", "--lang", "en"]) == 2
+    assert f"OTHER: no candidate #{ghost} in test" in capsys.readouterr().err
+    assert main([*args, "--yes", "--take", "email", "--by", "claire@test.example",
+                 "--lang", "fr"]) == 0  # fmt: skip
+    assert "fusionné dans le n°" in capsys.readouterr().out
+    assert not Candidate.objects.filter(pk=other.pk).exists()
+    assert Candidate.objects.get(pk=w.lea.pk).email == "lea@perso.example"

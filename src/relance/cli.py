@@ -19,6 +19,7 @@ from relance.commands import (
     common,
     inbound,
     mail,
+    merging,
     rights,
     serving,
     setup,
@@ -42,7 +43,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     kinds = Kinds(lang or "en")
-    for module in (setup, serving, agenda, simulate, inbound, worker, mail, rights):
+    for module in (setup, serving, agenda, simulate, inbound, worker, mail, rights, merging):
         module.add_parsers(sub, kinds)
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)

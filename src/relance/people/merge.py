@@ -128,7 +128,7 @@ def merge(
     default: the kept record's value, or the other's where the kept one is empty).
     Raises MergeRefused (nothing written) when the two cannot be merged."""
     choose = dict(choose or {})
-    _check_choices(choose)
+    check_choices(choose)
     with transaction.atomic():
         rows = Candidate.objects.select_for_update().filter(pk__in=[keep.pk, other.pk])
         locked = {c.pk: c for c in rows.order_by("pk")}
@@ -166,12 +166,12 @@ def merge(
     return result
 
 
-def _check_choices(choose: Mapping[str, str]) -> None:
+def check_choices(choose: Mapping[str, str]) -> None:
     for name, side in choose.items():
         if name not in CHOSEN or side not in ("keep", "other"):
             raise MergeRefused(
-                _("%(field)s=%(side)s: a choice is a profile field and 'keep' or 'other'.")
-                % {"field": name, "side": side}
+                _("%(field)s: not a field whose value can be chosen (expected one of: %(fields)s).")
+                % {"field": f"{name}={side}", "fields": ", ".join(CHOSEN)}
             )
 
 
