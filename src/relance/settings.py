@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "relance.messaging",
     "relance.pools",
     "relance.intake",
+    "relance.imports",
     "relance.web",
 ]
 
@@ -231,6 +232,11 @@ STORAGES = {
 # larger upload is read to its end but never kept (relance/intake/uploads.py).
 RELANCE_CV_MAX_BYTES = config.env_int("RELANCE_CV_MAX_MB", 10, low=1, high=100) * 1024 * 1024
 FILE_UPLOAD_HANDLERS = ["relance.intake.uploads.LimitedUpload"]
+# The largest file of people imported at once (megabytes): refused from its size, before
+# it is read (relance/imports/reader.py).
+RELANCE_IMPORT_MAX_BYTES = (
+    config.env_int("RELANCE_IMPORT_MAX_MB", 50, low=1, high=1000) * 1024 * 1024
+)
 # The public forms (apply, talent-pool sign-up): submissions per hour from one e-mail
 # address, and from one client address (REMOTE_ADDR, the trusted proxy's forwarded one).
 RELANCE_PUBLIC_FORM_PER_ADDRESS = config.env_int(
