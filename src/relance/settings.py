@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "relance.pools",
     "relance.intake",
     "relance.imports",
+    "relance.api",
     "relance.web",
 ]
 
@@ -243,3 +244,7 @@ RELANCE_PUBLIC_FORM_PER_ADDRESS = config.env_int(
     "RELANCE_PUBLIC_FORM_PER_ADDRESS", 3, low=1, high=1000
 )
 RELANCE_PUBLIC_FORM_PER_IP = config.env_int("RELANCE_PUBLIC_FORM_PER_IP", 20, low=1, high=100_000)
+
+# The REST API (relance/api): requests per API key per minute, counted in the database so
+# that every process shares the count (relance/api/guard.py); 0 switches the limit off.
+RELANCE_API_RATE_LIMIT = config.env_int("RELANCE_API_RATE_LIMIT", 600, low=0, high=1_000_000)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("c/preferences/<str:token>/", pages.preferences, name="preferences"),
     path("c/withdraw/<str:token>/", pages.withdraw, name="withdraw"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", include("relance.api.urls")),
     # Before the web app's: the careers pages, the sign-up, the candidate page's CVs.
     path("", include("relance.intake.urls")),
     path("", include("relance.web.urls")),
