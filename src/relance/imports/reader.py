@@ -72,7 +72,7 @@ class Table:
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "RELANCE_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+    return int(settings.RELANCE_IMPORT_MAX_BYTES)
 
 
 def check_size(size: int) -> None:
