@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from relance import config
 from relance.commands import (
     agenda,
-    apikey,
     common,
     inbound,
     mail,
