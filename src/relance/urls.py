@@ -3,6 +3,7 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from relance.api import pages as api_pages
 from relance.messaging import webhooks
 from relance.messaging.unsubscribe import unsubscribe
 from relance.pools import pages
@@ -14,6 +15,8 @@ urlpatterns = [
     path("c/withdraw/<str:token>/", pages.withdraw, name="withdraw"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("relance.api.urls")),
+    path("settings/api/", api_pages.keys_page, name="api_keys"),
+    path("settings/api/revoke/", api_pages.revoke, name="api_key_revoke"),
     # Before the web app's: the careers pages, the sign-up, the candidate page's CVs.
     path("", include("relance.intake.urls")),
     path("", include("relance.web.urls")),
