@@ -105,7 +105,7 @@ def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register() -> None:
-    from relance.api import resources  # noqa: F401  (adds the endpoints to `api`)
+    from relance.api import reads, resources  # noqa: F401  (they add the endpoints to `api`)
 
 
 _register()
