@@ -98,3 +98,50 @@ def test_bad_input_is_named_and_nothing_is_written(world, tmp_path, capsys):
     assert main(["export", "--org", "test", "--output", str(tmp_path / "x.ods")]) == 2
     assert not out.exists()
     assert not AuditEntry.objects.filter(action="exported").exists()
+
+
+def test_an_admin_exports_the_lists_filter_a_pool_or_a_segment_from_the_pages(client_of, world):
+    client = client_of(world.admin)
+    page = client.get("/candidates/?source=linkedin&stars=2").content.decode()
+    assert "Export these candidates" in page
+    assert '<input type="hidden" name="stars" value="2">' in page
+    response = client.get("/candidates/export/?stars=2&columns=first_name&columns=email")
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["First name", "E-mail"], ["'=HYPERLINK(\"http://x\")", "evil@example.org"]
+    ]  # fmt: skip
+    entry = AuditEntry.objects.get(action="exported")
+    assert (entry.actor, entry.detail["rows"]) == (world.admin, 1)
+    assert entry.detail["export"] == "filter {'stars': '2'}"
+    pool = Pool.objects.create(organisation=world.org, name="Java", created_at=T0)
+    pool.members.create(organisation=world.org, candidate=world.lea, added_at=T0)
+    assert f"/candidates/export/?pool={pool.pk}" in client.get("/pools/").content.decode()
+    response = client.get(f"/candidates/export/?pool={pool.pk}&format=xlsx&columns=first_name")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert [list(r) for r in sheet.iter_rows(values_only=True)] == [["First name"], ["Léa"]]
+    french = client_of(world.admin, "fr").get("/candidates/export/?columns=salary")
+    assert french.status_code == 400
+    assert "colonnes : salary inconnue(s)" in french.content.decode()
+
+
+def test_a_recruiter_or_another_organisation_cannot_export(client_of, world):
+    page = client_of(world.recruiter).get("/candidates/").content.decode()
+    assert "Export these candidates" not in page
+    assert client_of(world.recruiter).get("/candidates/export/").status_code == 404
+    pool = Pool.objects.create(organisation=world.org, name="Java", created_at=T0)
+    stranger = client_of(world.stranger)
+    stranger.force_login(world.stranger)
+    from relance.people.models import Recruiter
+
+    Recruiter.objects.filter(pk=world.stranger.pk).update(role="admin")
+    assert stranger.get(f"/candidates/export/?pool={pool.pk}").status_code == 404
+    everything = stranger.get("/candidates/export/?columns=email")
+    assert b"lea@example.org" not in b"".join(everything.streaming_content)
+
+
+def test_the_export_form_is_in_french(client_of, world):
+    page = client_of(world.admin, "fr").get("/candidates/").content.decode()
+    assert "Exporter ces candidats" in page
+    assert "Colonnes" in page
+    assert "Prénom" in page

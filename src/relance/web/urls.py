@@ -8,6 +8,7 @@ from relance.web.views import (
     candidates,
     demo,
     duplicates,
+    exporting,
     jobs,
     pools,
     rights,
@@ -32,6 +33,7 @@ urlpatterns = [
     path("candidates/", candidates.candidates, name="candidates"),
     path("candidates/new/", candidates.candidate_new, name="candidate_new"),
     path("candidates/bulk/", candidates.candidates_bulk, name="candidates_bulk"),
+    path("candidates/export/", exporting.candidates_export, name="candidates_export"),
     path("duplicates/", duplicates.duplicates_page, name="duplicates"),
     path("duplicates/<int:first>/<int:second>/", duplicates.duplicate, name="duplicate"),
     path(

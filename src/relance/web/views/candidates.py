@@ -41,6 +41,7 @@ from relance.pools.models import Pool, PoolMember, Preference
 from relance.web import addresses, errors, labels, listing, scope
 from relance.web.listing import PAGE, prefix_of  # noqa: F401 (jobs.py reads them here)
 from relance.web.templatetags.relance import stars_text
+from relance.web.views import exporting
 from relance.worker import wake_local
 
 # The most candidate rows one page view examines (about 25 ms on SQLite at a million).
@@ -92,6 +93,7 @@ def candidates(request: HttpRequest) -> HttpResponse:
                 force_grouping=True,
             ),
             "filters": filters,
+            "export": exporting.form_context(request),
             "query": query.urlencode(),
             "here": request.get_full_path(),
             # The recruiters' <option>s, written once here: an agency of 200 recruiters
