@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -37,7 +39,13 @@ def fuzz_world(world, settings):
     )
     Job.objects.filter(pk=world.other_job.pk).update(title=MARKER, description=MARKER)
     token = keys.create(world.org, "fuzz", "write", world.admin, web_world.NOW)[1]
-    return {"Authorization": f"Bearer {token}"}
+    # As Django's test client does: a request through WSGI must not close the test's
+    # connection (on PostgreSQL that would end the test's transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield {"Authorization": f"Bearer {token}"}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
