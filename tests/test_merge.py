@@ -242,3 +242,28 @@ def test_the_command_says_what_then_merges_in_french_and_english(world, capsys):
     assert "fusionné dans le n°" in capsys.readouterr().out
     assert not Candidate.objects.filter(pk=other.pk).exists()
     assert Candidate.objects.get(pk=w.lea.pk).email == "lea@perso.example"
+
+
+def test_refusals_hold_and_one_keep_in_touch_watch_is_left(world):
+    w = world
+    other = twin(w)
+    for person in (w.lea, other):
+        event(EventType.CONSENT_GIVEN, person, T0, recruiter=w.admin, outcome=Purpose.TALENT_POOL)
+    watches = Thread.objects.filter(situation="keep_in_touch", status="open")
+    assert watches.filter(candidate__in=[w.lea, other]).count() == 2
+    done = merge.merge(w.lea, other, w.admin, NOW)
+    assert done.watches_ended == 1
+    assert watches.filter(candidate=w.lea).count() == 1
+    # The unsubscribe and the bounce of the address kept hold.
+    third = twin(w, email="lea@bounced.example", unsubscribed_at=T0, email_bounced_at=T0)
+    merge.merge(w.lea, third, w.admin, NOW, {"email": "other"})
+    w.lea.refresh_from_db()
+    assert (w.lea.email, w.lea.unsubscribed_at, w.lea.email_bounced_at) == (
+        "lea@bounced.example", T0, T0,
+    )  # fmt: skip
+    fourth = twin(w, email="lea@gone.example", email_bounced_at=T0)
+    Candidate.objects.filter(pk=w.lea.pk).update(email="lea@example.org", email_bounced_at=None)
+    w.lea.refresh_from_db()
+    merge.merge(w.lea, fourth, w.admin, NOW)  # the working address kept: no bounce
+    w.lea.refresh_from_db()
+    assert (w.lea.email, w.lea.email_bounced_at) == ("lea@example.org", None)

@@ -93,6 +93,7 @@ class Merged:
     moved: dict[str, int] = field(default_factory=dict)
     withdrawn: list[str] = field(default_factory=list)  # purposes withdrawn by the merge
     applications_dropped: int = 0
+    watches_ended: int = 0  # a second keep-in-touch watch, ended
 
 
 def pointing_fields() -> list[tuple[type[Model], str, str]]:
@@ -158,9 +159,18 @@ def merge(
         )  # fmt: skip
         # The engine decides again with both timelines; what it made undue is cancelled.
         from relance.followups import services, steps
+        from relance.followups.models import Thread
 
         services.recompute_candidate(person, now)
         steps.cancel_undue(person.pk)
+        # Both records may have had their keep-in-touch watch: one person, one watch (the
+        # older one stays), the other ended through the follow-up services, with why.
+        watches = Thread.objects.filter(
+            candidate=person, status=Thread.Status.OPEN, situation="keep_in_touch", trigger=""
+        ).order_by("pk")
+        for pk in list(watches.values_list("pk", flat=True))[1:]:
+            steps.skip(pk, now, _("Merged with another record of the same person."), actor)
+            result.watches_ended += 1
     keep.refresh_from_db()
     result.kept = keep
     return result
