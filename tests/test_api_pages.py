@@ -25,7 +25,7 @@ def test_a_key_is_shown_once_and_works(client_of, world, client):
     assert created["Cache-Control"] == "no-store"
     page = created.content.decode()
     assert "ne sera plus jamais affichée" in page
-    token = re.search(r'value="(rlk_[^"]+)"', page).group(1)
+    token = re.search(r'data-testid="token">(rlk_[^<]+)<', page).group(1)
     key = ApiKey.objects.get(organisation=world.org)
     assert (key.name, key.scope, key.created_by) == ("Notre ATS", "write", world.admin)
     assert token not in admin.get("/settings/api/").content.decode()
