@@ -292,6 +292,8 @@ def test_jobs_and_applications_go_through_the_pipeline(api, org):
         "/candidates", {"first_name": "Léo", "source": "linkedin", "email": "leo@example.com"}
     ).json()
     refused = api.post("/applications", {"candidate": other["id"], "job": job_id})
+    french = api.post("/applications", {"candidate": other["id"], "job": job_id}, lang="fr")
+    assert "fermé" in french.json()["detail"]
     assert refused.status_code == 409
     assert refused.json()["code"] == "job_closed"
     assert api.patch(f"/jobs/{job_id}", {"title": ""}).status_code == 422

@@ -63,10 +63,28 @@ def _bad_cursor(request: HttpRequest, exc: CursorInvalid) -> HttpResponse:
     )
 
 
+def _in_words(exc: Refused) -> str:
+    """The pages' sentence for this refusal, in the reader's language (else the rule's
+    own words, in English)."""
+    from relance.web import labels
+    from relance.web.views.applications import REFUSALS
+
+    text = REFUSALS.get(exc.code)
+    if text is None:
+        return str(exc)
+    values: dict[str, Any] = {**exc.params, "name": _("The candidate")}
+    if "stage" in values:
+        values["stage"] = labels.label("stage", str(values["stage"]))
+    try:
+        return str(text) % values
+    except (KeyError, TypeError, ValueError):
+        return str(exc)
+
+
 @api.exception_handler(Refused)
 def _refused(request: HttpRequest, exc: Refused) -> HttpResponse:
     return problems.response(
-        409, exc.code, _("The rules refuse this change."), str(exc), code=exc.code,
+        409, exc.code, _("The rules refuse this change."), _in_words(exc), code=exc.code,
         params={k: str(v) for k, v in exc.params.items()},
     )  # fmt: skip
 
