@@ -297,3 +297,7 @@ def test_jobs_and_applications_go_through_the_pipeline(api, org):
     assert refused.status_code == 409
     assert refused.json()["code"] == "job_closed"
     assert api.patch(f"/jobs/{job_id}", {"title": ""}).status_code == 422
+    owner = api.patch(f"/jobs/{job_id}", {"owner": 999999}, lang="fr")
+    assert owner.json()["errors"] == [
+        {"field": "owner", "message": "999999 n'est pas un recruteur de votre organisation."}
+    ]

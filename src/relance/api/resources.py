@@ -257,7 +257,10 @@ def _job_fields(request: HttpRequest, given: dict[str, Any], job: Job | None) ->
                     organisation=key_of(request).organisation, pk=value
                 ).first()
                 if owner is None:
-                    raise InputError(f"owner: {value} is not a recruiter of the organisation")
+                    raise InputError(
+                        "owner: "
+                        + _("%(id)s is not a recruiter of your organisation.") % {"id": value}
+                    )
             values["owner"] = owner
         else:
             values[name] = value if value is not None else ""
