@@ -213,6 +213,21 @@ class Candidate(models.Model):
             ),
             # A duplicate e-mail is looked up whatever its case.
             models.Index(F("organisation"), Lower("email"), name="candidate_org_email"),
+            # The same person by phone or profile (people/identity.py, an import's batch;
+            # people/duplicates.py groups on them).
+            models.Index(fields=["organisation", "phone"], name="candidate_org_phone"),
+            models.Index(fields=["organisation", "linkedin_url"], name="candidate_org_linkedin"),
+            # Possible duplicates are read one role in one place at a time, in this order
+            # (people/duplicates.py): read from the index, never sorted at a million. Not
+            # partial: a partial index with no rows yet has no SQLite statistics, and
+            # relance/dbstats.py would then analyse the table again every hour.
+            models.Index(
+                F("organisation"),
+                Lower("desired_role"),
+                Lower("location"),
+                F("id"),
+                name="candidate_org_role_place",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(stars__lte=3), name="candidate_stars_0_3")
