@@ -64,6 +64,15 @@ def test_missing_and_outdated_statistics_are_refreshed_and_fresh_ones_left_alone
     people(org, 450, 100)  # 550 rows against 400 known: +37.5 %
     assert "people_candidate" in dbstats.refresh_stale()
     assert all(int(s.split()[0]) == 550 for s in stats("people_candidate").values())
+    # A partial index that holds no row gets no statistics: that is no reason to analyse.
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE INDEX test_candidate_none ON people_candidate (stars) "
+                       "WHERE stars > 100")  # fmt: skip
+    try:
+        assert "people_candidate" not in dbstats.refresh_stale()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX test_candidate_none")
     # An index a migration adds starts without statistics: its table is analysed.
     with connection.cursor() as cursor:
         cursor.execute("CREATE INDEX test_candidate_stars ON people_candidate (stars)")

@@ -28,12 +28,15 @@ def refresh_stale(connection: BaseDatabaseWrapper = default_connection) -> list[
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' "
+            "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' "
             "AND tbl_name NOT LIKE 'sqlite_%' AND sql IS NOT NULL"
         )
         indexes: dict[str, set[str]] = {}
-        for table, index in cursor.fetchall():
-            indexes.setdefault(table, set()).add(index)
+        for table, index, sql in cursor.fetchall():
+            # A partial index that holds no row gets no statistics from ANALYZE: counting
+            # it as missing would analyse its table again every hour.
+            if " WHERE " not in sql.upper():
+                indexes.setdefault(table, set()).add(index)
         # Unique constraints make automatic indexes (no `sql`): their stats count too.
         cursor.execute(
             "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' "
