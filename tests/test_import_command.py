@@ -89,7 +89,7 @@ def test_map_job_and_stage_put_everyone_on_a_job(world, tmp_path, capsys):
         (["--map", "Age=tags"], "--map 'Age': no column of that name"),
         (["--map", "Email Address=salary"], "--map 'Email Address=salary': expected COLUMN=field"),
         (["--job", "Pilote"], "--job 'Pilote': no job of agence"),
-        (["--stage", "hired", "--job", "1"], "--stage 'hired': expected one of sourced"),
+        (["--stage", "hired", "--job", "Dev"], "--stage 'hired': expected one of sourced"),
         (["--source", "indeed"], "--source 'indeed': expected one of linkedin"),
     ],
 )
