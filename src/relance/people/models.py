@@ -113,11 +113,18 @@ PURPOSE_CHOICES = [(p.value, p.value) for p in Purpose]
 NAME_FIELDS = frozenset({"first_name", "last_name", "email"})
 
 
+def company_key(company: str) -> str:
+    """A company folded (case, accents, spaces): "Société  Générale" is "societe generale"."""
+    return search.fold(company)[:300]
+
+
 class CandidateQuerySet(OrgQuerySet):
     """Bulk writes keep the search key right, like `Candidate.save`: whatever the door
     (retention, erasure, an import), a name or e-mail written without its key is a bug."""
 
     def update(self, **kwargs: Any) -> int:
+        if "company" in kwargs and "company_key" not in kwargs:
+            kwargs["company_key"] = company_key(kwargs["company"])
         named = NAME_FIELDS & set(kwargs)
         if not named or "search_key" in kwargs:
             return super().update(**kwargs)
@@ -139,6 +146,7 @@ class CandidateQuerySet(OrgQuerySet):
         objs = list(objs)
         for obj in objs:
             obj.search_key = search.key(obj.first_name, obj.last_name, obj.email)
+            obj.company_key = company_key(obj.company)
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> Any:
@@ -148,6 +156,11 @@ class CandidateQuerySet(OrgQuerySet):
                 obj.search_key = search.key(obj.first_name, obj.last_name, obj.email)
             if "search_key" not in fields:
                 fields.append("search_key")
+        if "company" in fields:
+            for obj in objs:
+                obj.company_key = company_key(obj.company)
+            if "company_key" not in fields:
+                fields.append("company_key")
         return super().bulk_update(objs, fields, *args, **kwargs)
 
 
@@ -171,6 +184,8 @@ class Candidate(models.Model):
     years_experience = models.PositiveSmallIntegerField(null=True, blank=True)
     seniority = models.CharField(max_length=16, choices=Seniority.choices, blank=True)
     desired_role = models.CharField(max_length=200, blank=True)
+    # The current employer, as typed or imported (LinkedIn's "Company").
+    company = models.CharField(max_length=200, blank=True)
     interests = models.JSONField(default=list, blank=True)
     # A line about them that a follow-up can pick up: "your talk on Kotlin at Devoxx".
     hook = models.CharField(max_length=300, blank=True)
@@ -189,6 +204,10 @@ class Candidate(models.Model):
     # Last name, first name and e-mail, folded (people/search.py): what the list's search
     # reads. Written by save() and by every bulk write of a name (CandidateQuerySet).
     search_key = models.CharField(max_length=500, blank=True, default="", editable=False)
+    # The company folded the same way (case, accents, spaces): what a possible duplicate's
+    # "same company" compares (people/duplicates.py). Written with `company`, whatever the
+    # door, like the search key.
+    company_key = models.CharField(max_length=300, blank=True, default="", editable=False)
 
     objects = CandidateQuerySet.as_manager()
 
@@ -228,6 +247,11 @@ class Candidate(models.Model):
                 F("id"),
                 name="candidate_org_role_place",
             ),
+            # Possible duplicates at the same company are read one company at a time, in
+            # this order (people/duplicates.py); not partial, for the reason above.
+            models.Index(
+                fields=["organisation", "company_key", "id"], name="candidate_org_company"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(stars__lte=3), name="candidate_stars_0_3")
@@ -238,9 +262,12 @@ class Candidate(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.search_key = search.key(self.first_name, self.last_name, self.email)
+        self.company_key = company_key(self.company)
         fields = kwargs.get("update_fields")
         if fields is not None and NAME_FIELDS & set(fields):
-            kwargs["update_fields"] = {*fields, "search_key"}
+            kwargs["update_fields"] = fields = {*fields, "search_key"}
+        if fields is not None and "company" in fields:
+            kwargs["update_fields"] = {*fields, "company_key"}
         super().save(*args, **kwargs)
 
     @property
