@@ -81,3 +81,53 @@ def test_edit_distance():
     assert duplicates.close("elodie lefebvre", "elodie lefevre")
     assert not duplicates.close("lea", "leo martin")
     assert duplicates.name_key("Lefèvre  Élodie", "") == duplicates.name_key("elodie", "LEFEVRE")
+
+
+def test_a_close_name_at_the_same_company_is_possible_and_two_companies_never_are(world):
+    org = world.org
+    place = {"desired_role": "Développeur Java", "location": "Lyon"}
+    a = person(org, "Marie", "Martin", company="Société Générale")
+    b = person(org, "MARTIN", "Marie", company="  societe   GENERALE ")
+    c = person(org, "Marie", "Martinn", company="Societe Generale", email="m@example.org")
+    person(org, "Marie", "Martin", company="Orange")  # a close name, another company
+    d = person(org, "Paul", "Durand", company="BNP Paribas", **place)
+    e = person(org, "Paul", "Durant", company="Capgemini", **place)  # same place, 2 companies
+    f = person(org, "Paul", "Duran", **place)  # no company: the role and place stand in
+    pairs, cursor = duplicates.possible(org)
+    found = {(p.first, p.second, p.reason) for p in pairs}
+    assert found == {
+        (a.pk, b.pk, "company"), (a.pk, c.pk, "company"), (b.pk, c.pk, "company"),
+        (d.pk, f.pk, "name"), (e.pk, f.pk, "name"),
+    }  # fmt: skip
+    assert cursor is None
+    assert not any(p.exact for p in pairs)
+    assert {p.value for p in pairs if p.reason == "company"} == {"Société Générale"}
+    # Pages: the company pass, then the role-and-place pass, resumed from the cursor.
+    first, cursor = duplicates.possible(org, limit=1)
+    assert {p.reason for p in first} == {"company"}
+    assert cursor[0] == "company"
+    rest, end = duplicates.possible(org, limit=50, after=cursor)
+    assert end is None
+    assert {(p.first, p.second, p.reason) for p in [*first, *rest]} == found
+
+
+def test_the_company_key_is_written_by_every_door():
+    from relance.people.models import company_key
+
+    assert company_key("  Société   GÉNÉRALE ") == "societe generale"
+    w = build()
+    one = person(w.org, "A", "B", company="Œuvre Énergie")
+    assert Candidate.objects.get(pk=one.pk).company_key == "oeuvre energie"
+    Candidate.objects.filter(pk=one.pk).update(company="Élan")
+    assert Candidate.objects.get(pk=one.pk).company_key == "elan"
+    one.refresh_from_db()
+    one.company = "Ça Va"
+    one.save(update_fields=["company"])
+    assert Candidate.objects.get(pk=one.pk).company_key == "ca va"
+    (two,) = Candidate.objects.bulk_create(
+        [Candidate(organisation=w.org, first_name="C", company="Àb", created_at=T0)]
+    )
+    assert Candidate.objects.get(pk=two.pk).company_key == "ab"
+    two.company = "Éc"
+    Candidate.objects.bulk_update([two], ["company"])
+    assert Candidate.objects.get(pk=two.pk).company_key == "ec"

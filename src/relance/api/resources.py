@@ -88,6 +88,7 @@ class CandidateOut(Schema):
     years_experience: int | None
     seniority: str
     desired_role: str
+    company: str
     interests: list[str]
     hook: str
     preferred_channel: str
@@ -125,6 +126,7 @@ class CandidateIn(Schema):
     years_experience: int | None = Field(None, ge=0, le=70)
     seniority: str | None = Field(None, max_length=16)
     desired_role: str | None = Field(None, max_length=200)
+    company: str | None = Field(None, max_length=200)
     interests: list[str] | None = Field(None, max_length=50)
     hook: str | None = Field(None, max_length=300)
     preferred_channel: ChannelName | None = None

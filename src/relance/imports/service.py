@@ -246,6 +246,8 @@ def _read_row(
             data[name] = cell[name]
     if cell.get("position"):
         data["desired_role"] = cell["position"]
+    if cell.get("company"):
+        data["company"] = cell["company"]
     if cell.get("skills"):
         data["skills"] = cell["skills"]
     data["tags"] = [*_split(cell.get("tags", ""), ",;"), *options.tags]

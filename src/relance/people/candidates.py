@@ -48,7 +48,7 @@ from relance.people.models import (
 FIELDS = (
     "first_name", "last_name", "email", "phone", "linkedin_url", "language", "timezone",
     "country", "source", "stars", "owner", "tags", "skills", "years_experience", "seniority",
-    "desired_role", "location", "interests", "preferred_channel", "hook",
+    "desired_role", "company", "location", "interests", "preferred_channel", "hook",
 )  # fmt: skip
 FIELD_NAMES = {
     "first_name": gettext_lazy("First name"),
@@ -67,6 +67,7 @@ FIELD_NAMES = {
     "years_experience": gettext_lazy("Years of experience"),
     "seniority": gettext_lazy("Seniority"),
     "desired_role": gettext_lazy("Desired role"),
+    "company": gettext_lazy("Company"),
     "location": gettext_lazy("Location"),
     "interests": gettext_lazy("Interests"),
     "preferred_channel": gettext_lazy("Preferred channel"),
@@ -80,7 +81,8 @@ VALUES_AUDITED = frozenset(
 )  # fmt: skip
 LANGUAGES = ("fr", "en")
 TEXT_LIMITS = {
-    "first_name": 100, "last_name": 100, "desired_role": 200, "location": 120, "hook": 300,
+    "first_name": 100, "last_name": 100, "desired_role": 200, "company": 200, "location": 120,
+    "hook": 300,
 }  # fmt: skip
 MAX_LINKEDIN = 200
 MAX_STARS = 3

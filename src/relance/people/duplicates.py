@@ -6,14 +6,16 @@
   the candidate_org_email index): one query per kind of key, whatever the number of people.
 - **Possibly the same**: a close name — folded (people/search.py: accents and case), its
   words in any order, at most a small spelling difference (edit distance 1 under 8 letters,
-  2 from 8) — with the same desired role and the same location (the profile holds no
-  employer: these are what tells two Marie Martin apart). Candidates are read ordered by
-  role and location, so only one block (one role in one place) is in memory at a time;
+  2 from 8) — at the same company (folded the same way: `Candidate.company_key`). Where
+  either record names no company, the same desired role in the same location stands in for
+  it; two records at two different companies are never proposed. Candidates are read in
+  index order, one block (one company; then one role in one place) in memory at a time;
   within a block, names are sorted and each is compared with its next few neighbours only
   (sorted neighbourhood, twice: forwards and read backwards), never with everyone.
-  Trade-off: the block read costs one ordered pass over the organisation's rows that have
-  a role and a location; a page stops as soon as it is full and the next one starts after
-  the last block read (a keyset cursor), so memory stays bounded by the largest block.
+  Trade-off: the blocks cost one ordered pass over the organisation's rows that have a
+  company, then one over those that have a role and a location; a page stops as soon as it
+  is full and the next one starts after the last block read (a keyset cursor), so memory
+  stays bounded by the largest block.
 
 A pair someone decided is "not the same person" is never proposed again. The decision is an
 audit entry (who, when, about whom: `not_duplicate_of`): it outlives an erasure like every
@@ -33,6 +35,8 @@ from relance.people import rights, search
 from relance.people.models import AuditEntry, Candidate, Organisation, Recruiter
 
 EMAIL, LINKEDIN, PHONE, NAME = "email", "linkedin_url", "phone", "name"
+# A close name at the same company (NAME: a close name in the same role and place).
+COMPANY = "company"
 # How many names, in sorted order, each name is compared with (see `possible`).
 WINDOW = 8
 
@@ -40,7 +44,8 @@ WINDOW = 8
 @dataclass(frozen=True)
 class Pair:
     """Two candidates (`first` the older record) and why they are shown: `reason` is one of
-    email, linkedin_url, phone (the same person) or name (possibly), `value` what matched."""
+    email, linkedin_url, phone (the same person), company or name (possibly: a close name at
+    the same company, or in the same role and place), `value` what matched."""
 
     first: int
     second: int
@@ -49,7 +54,7 @@ class Pair:
 
     @property
     def exact(self) -> bool:
-        return self.reason != NAME
+        return self.reason not in (NAME, COMPANY)
 
 
 def name_key(first_name: str, last_name: str) -> str:
@@ -131,36 +136,106 @@ def exact(organisation: Organisation, limit: int = 100) -> list[Pair]:
 
 
 def possible(
-    organisation: Organisation, limit: int = 50, after: tuple[str, str] | None = None
-) -> tuple[list[Pair], tuple[str, str] | None]:
+    organisation: Organisation, limit: int = 50, after: Cursor | None = None
+) -> tuple[list[Pair], Cursor | None]:
     """Pairs of records that may be one person, at most `limit`, and the cursor to pass as
     `after` for the next page (None: no more). Pairs already the same person by a key are
-    left to `exact`."""
+    left to `exact`.
+
+    Two passes, each over blocks read in index order: first one company at a time (a close
+    name at the same company, both companies given); then, where either record has no
+    company, one desired role in one place at a time (the fallback: what else tells two
+    Marie Martin apart). Two records at two different companies are never a pair."""
     skip = dismissed(organisation)
     pairs: list[Pair] = []
-    for block_key, block in _blocks(organisation, after):
-        found: set[tuple[int, int]] = set()
-        # Sorted neighbourhood: the block's names sorted, each compared with the next few
-        # only (O(k·WINDOW), not O(k²) for a block of k); sorted a second time by the
-        # names read backwards, so that a difference in the first letters is caught too.
-        for order in (lambda r: r[1], lambda r: r[1][::-1]):
-            ranked = sorted((r for r in block if r[1]), key=order)
-            for index, (a, name_a, keys_a) in enumerate(ranked):
-                for b, name_b, keys_b in ranked[index + 1 : index + 1 + WINDOW]:
-                    pair = (min(a, b), max(a, b))
-                    if pair in found or keys_a & keys_b or frozenset(pair) in skip:
-                        continue
-                    if close(name_a, name_b):
-                        found.add(pair)
-        pairs += [Pair(a, b, NAME, f"{block_key[0]} · {block_key[1]}") for a, b in sorted(found)]
-        if len(pairs) >= limit:
-            return pairs, block_key
+    passes = ((COMPANY, _company_blocks), (NAME, _place_blocks))
+    for reason, blocks in passes:
+        if after is not None and after[0] == NAME and reason == COMPANY:
+            continue  # the company pass was read by an earlier page
+        start = after[1:] if after is not None and after[0] == reason else None
+        for block_key, value, block in blocks(organisation, start):
+            found = _close_pairs(block, skip, either_without_company=reason == NAME)
+            pairs += [Pair(a, b, reason, value) for a, b in sorted(found)]
+            if len(pairs) >= limit:
+                return pairs, (reason, *block_key)
     return pairs, None
 
 
-def _blocks(
-    organisation: Organisation, after: tuple[str, str] | None
-) -> Iterator[tuple[tuple[str, str], list[tuple[int, str, frozenset[str]]]]]:
+# A page's cursor: the pass (COMPANY or NAME) and the last block read in it.
+Cursor = tuple[str, str, str]
+Row = tuple[int, str, frozenset[str], str]  # id, name key, exact keys, company key
+
+
+def _close_pairs(
+    block: list[Row], skip: set[frozenset[int]], either_without_company: bool
+) -> set[tuple[int, int]]:
+    """The close names of one block. Sorted neighbourhood: the block's names sorted, each
+    compared with the next few only (O(k·WINDOW), not O(k²) for a block of k); sorted a
+    second time by the names read backwards, so a difference in the first letters is caught
+    too. `either_without_company`: the role-and-place pass, where two records that both
+    name a company were the company pass's to judge (different companies: not a pair)."""
+    found: set[tuple[int, int]] = set()
+    for order in (lambda r: r[1], lambda r: r[1][::-1]):
+        ranked = sorted((r for r in block if r[1]), key=order)
+        for index, (a, name_a, keys_a, company_a) in enumerate(ranked):
+            for b, name_b, keys_b, company_b in ranked[index + 1 : index + 1 + WINDOW]:
+                pair = (min(a, b), max(a, b))
+                if pair in found or keys_a & keys_b or frozenset(pair) in skip:
+                    continue
+                if either_without_company and company_a and company_b:
+                    continue
+                if close(name_a, name_b):
+                    found.add(pair)
+    return found
+
+
+FIELDS = ("first_name", "last_name", "email", "phone", "linkedin_url", "company_key")
+
+
+def _row(
+    pk: int, first: str, last: str, email: str, phone: str, linkedin: str, company: str
+) -> Row:
+    keys = frozenset(
+        f"{kind}:{value.lower()}"
+        for kind, value in ((EMAIL, email), (PHONE, phone), (LINKEDIN, linkedin))
+        if value
+    )
+    return (pk, name_key(first, last), keys, company)
+
+
+def _company_blocks(
+    organisation: Organisation, after: tuple[str, ...] | None
+) -> Iterator[tuple[tuple[str, str], str, list[Row]]]:
+    """The organisation's candidates with a company, one block of the same company (folded:
+    case, accents, spaces) at a time, in the order of the candidate_org_company index."""
+    rows = (
+        Candidate.objects.of(organisation)
+        .filter(anonymised_at__isnull=True)
+        .exclude(company_key="")
+    )
+    if after is not None:
+        rows = rows.filter(company_key__gt=after[0])
+    current: str | None = None
+    shown = ""
+    block: list[Row] = []
+    for pk, company, *values in (
+        rows.order_by("company_key", "pk")
+        .values_list("pk", "company", *FIELDS)
+        .iterator(chunk_size=2000)
+    ):
+        key = values[-1]
+        if key != current:
+            if current is not None and len(block) > 1:
+                yield (current, ""), shown, block
+            current, shown, block = key, company, []
+        block.append(_row(pk, *values))
+    if current is not None and len(block) > 1:
+        yield (current, ""), shown, block
+
+
+def _place_blocks(
+    organisation: Organisation, after: tuple[str, ...] | None
+) -> Iterator[tuple[tuple[str, str], str, list[Row]]]:
     """The organisation's candidates with a role and a location, one block of the same role
     in the same place (folded by the database's lower case) at a time."""
     rows = (
@@ -173,21 +248,17 @@ def _blocks(
     if after is not None:
         rows = rows.filter(role__gte=after[0]).exclude(role=after[0], place__lte=after[1])
     current: tuple[str, str] | None = None
-    block: list[tuple[int, str, frozenset[str]]] = []
-    fields = ("pk", "role", "place", "first_name", "last_name", "email", "phone", "linkedin_url")
-    for pk, role, place, first, last, email, phone, linkedin in (
-        rows.order_by("role", "place", "pk").values_list(*fields).iterator(chunk_size=2000)
+    block: list[Row] = []
+    for pk, role, place, *values in (
+        rows.order_by("role", "place", "pk")
+        .values_list("pk", "role", "place", *FIELDS)
+        .iterator(chunk_size=2000)
     ):
         key = (role, place)
         if key != current:
             if current is not None and len(block) > 1:
-                yield current, block
+                yield current, f"{current[0]} · {current[1]}", block
             current, block = key, []
-        keys = frozenset(
-            f"{kind}:{value.lower()}"
-            for kind, value in ((EMAIL, email), (PHONE, phone), (LINKEDIN, linkedin))
-            if value
-        )
-        block.append((pk, name_key(first, last), keys))
+        block.append(_row(pk, *values))
     if current is not None and len(block) > 1:
-        yield current, block
+        yield current, f"{current[0]} · {current[1]}", block

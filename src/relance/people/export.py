@@ -37,12 +37,12 @@ CHUNK = 2000
 COLUMNS = (
     "id", "first_name", "last_name", "email", "phone", "linkedin_url", "language", "timezone",
     "country", "location", "source", "stars", "owner", "tags", "skills", "years_experience",
-    "seniority", "desired_role", "interests", "preferred_channel", "created_at",
+    "seniority", "desired_role", "company", "interests", "preferred_channel", "created_at",
     "last_contact_at", "unsubscribed_at", "do_not_contact_at",
 )  # fmt: skip
 DEFAULT_COLUMNS = (
     "id", "first_name", "last_name", "email", "phone", "linkedin_url", "location",
-    "desired_role", "source", "stars", "tags", "last_contact_at",
+    "desired_role", "company", "source", "stars", "tags", "last_contact_at",
 )  # fmt: skip
 EXTRA_NAMES = {
     "id": gettext_lazy("Id"),

@@ -221,7 +221,8 @@ def anonymise(candidate: Candidate, now: datetime) -> None:
         Candidate.objects.filter(pk=person.pk).update(
             external_ref="", first_name="", last_name="", email="", phone="", linkedin_url="",
             location="",
-            tags=[], skills=[], interests=[], desired_role="", hook="", anonymised_at=now,
+            tags=[], skills=[], interests=[], desired_role="", company="", hook="",
+            anonymised_at=now,
             do_not_contact_at=person.do_not_contact_at or now,
         )  # fmt: skip
         Thread.objects.filter(candidate=person, status=Thread.Status.OPEN).update(

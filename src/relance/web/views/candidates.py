@@ -454,6 +454,7 @@ def _profile_form(
         "timezone": _("An IANA name, like Europe/Paris."),
         "country": _("Two letters (ISO 3166), like FR: their public holidays."),
         "location": _("A city or a region."),
+        "company": _("Their current employer."),
         "tags": _("Separated by commas."),
         "skills": _("Separated by commas."),
         "interests": _("Separated by commas."),
@@ -480,7 +481,7 @@ def _profile_form(
         }  # fmt: skip
 
     groups = [
-        (_("Who"), "", ("first_name", "last_name", "desired_role", "location")),
+        (_("Who"), "", ("first_name", "last_name", "desired_role", "company", "location")),
         (_("How to reach them"), _("At least one of these."),
          ("email", "phone", "linkedin_url", "preferred_channel")),
         (_("Where and when"), "", ("language", "timezone", "country")),

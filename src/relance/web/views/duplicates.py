@@ -25,6 +25,7 @@ def _reason(code: str) -> str:
         "linkedin_url": _("Same LinkedIn profile"),
         "phone": _("Same phone"),
         "name": _("Close name, same role and place"),
+        "company": _("Close name, same company"),
     }[code]
 
 
@@ -32,10 +33,9 @@ def _reason(code: str) -> str:
 def duplicates_page(request: HttpRequest) -> HttpResponse:
     org = scope.organisation(request)
     after = None
-    raw = request.GET.get("after", "")
-    if "\x1f" in raw:
-        role, place = raw.split("\x1f", 1)
-        after = (role, place)
+    parts = request.GET.get("after", "").split("\x1f")
+    if len(parts) == 3 and parts[0] in (duplicates.COMPANY, duplicates.NAME):
+        after = (parts[0], parts[1], parts[2])  # the pass, then the last block read
     exact = duplicates.exact(org, limit=PAGE) if after is None else []
     possible, cursor = duplicates.possible(org, limit=PAGE, after=after)
     pairs = [*exact, *possible]
