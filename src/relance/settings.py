@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "relance.intake",
     "relance.imports",
     "relance.api",
+    "relance.hooks",
     "relance.web",
 ]
 
@@ -248,3 +249,11 @@ RELANCE_PUBLIC_FORM_PER_IP = config.env_int("RELANCE_PUBLIC_FORM_PER_IP", 20, lo
 # The REST API (relance/api): requests per API key per minute, counted in the database so
 # that every process shares the count (relance/api/guard.py); 0 switches the limit off.
 RELANCE_API_RATE_LIMIT = config.env_int("RELANCE_API_RATE_LIMIT", 600, low=0, high=1_000_000)
+
+# Webhooks out (relance/hooks, docs/webhooks.md): endpoints that resolve to loopback,
+# private or link-local addresses are refused unless this is on (a receiver on the same
+# network; the tests), and so is plain http://. The time one delivery may take, in all.
+RELANCE_WEBHOOKS_ALLOW_PRIVATE = config.env_bool("RELANCE_WEBHOOKS_ALLOW_PRIVATE", False)
+RELANCE_WEBHOOK_TIMEOUT_SECONDS = config.env_int(
+    "RELANCE_WEBHOOK_TIMEOUT_SECONDS", 10, low=1, high=60
+)

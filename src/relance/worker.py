@@ -3,7 +3,8 @@
 Each cycle: recover what a dead worker left (claimed rows go back, rows caught while
 sending become uncertain), write the sends that came due to the outbox (and the next
 batches of the campaigns under way), claim and
-deliver due outbox rows through one reused connection, then read the IMAP mailboxes.
+deliver due outbox rows through one reused connection, deliver due webhooks, then read the
+IMAP mailboxes.
 Several workers can share one PostgreSQL database: each outbox row goes to one of them.
 Between cycles the worker waits `--interval` seconds, or less when a mailbox watched with
 IMAP IDLE announces a new message.
@@ -26,6 +27,7 @@ from django.db.models import Count
 from relance import dbstats
 from relance.followups import agenda, services
 from relance.followups.models import Thread
+from relance.hooks import delivery
 from relance.messaging import mailboxes, outbox
 from relance.messaging.idle import Watchers
 from relance.messaging.models import OutboxMessage
@@ -50,6 +52,7 @@ class Cycle:
     recovered: int = 0
     received: int = 0  # inbound messages read from the mailboxes
     analysed: int = 0  # tables whose planner statistics were refreshed (SQLite)
+    webhooks: int = 0  # webhook deliveries the receivers accepted
 
 
 class Worker:
@@ -89,6 +92,10 @@ class Worker:
                 break
             outbox.deliver_batch(claimed, self.transport, now, self.stopping.is_set, self.name)
             self._count(claimed, report)
+        if not self.stopping.is_set():  # webhooks out, each attempt with its own clock
+            report.webhooks = delivery.deliver_due(
+                self.clock, self.name, self.stopping.is_set
+            ).delivered
         if not self.stopping.is_set():
             for reading in mailboxes.read_all(now):
                 report.received += len(reading.received)

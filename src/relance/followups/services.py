@@ -28,6 +28,7 @@ from relance.engine import (
 )
 from relance.engine.rules import other_voices
 from relance.errors import InputError
+from relance.followups import news
 from relance.followups.events import Event, EventType
 from relance.followups.models import Thread, Touchpoint
 
@@ -102,9 +103,11 @@ def record_event(event: Event, now: datetime) -> list[Effect]:
             .get(pk=event.candidate.pk)
         )
         event.candidate = candidate
+        previous = news.before(event)
         effects = _HANDLERS[event.type](event)
         effects += recompute_candidate(candidate, now)
         cancel_undue(candidate.pk)  # an e-mail on its way that this event made undue
+        news.tell(event, effects, previous)  # the webhooks, in the same transaction
     return effects
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 
+from relance import hooks
 from relance.engine import (
     CallOutcome,
     Channel,
@@ -208,6 +209,12 @@ def record_sent(sent: list[tuple[OutboxMessage, Decision | None]], now: datetime
         )
         candidates = list(sql.by_ids(Candidate, {row.candidate_id for row, _ in sent}).values())
         note_sends(candidates, [row for row, _ in sent], now)
+        hooks.emit_many("message.sent", [
+            (row.organisation_id, {"candidate_id": row.candidate_id, "channel": "email",
+                                   "thread_id": row.thread_id, "by": "relance"},
+             row.sent_at or now)
+            for row, _ in sent
+        ])  # fmt: skip
         effects = [
             Effect(
                 kind="send",
