@@ -203,6 +203,24 @@ INTERVIEW_STATES = {
     "done": pgettext_lazy("interview", "Took place"),
     "cancelled": pgettext_lazy("interview", "Cancelled"),
 }
+# Webhooks out (relance/hooks): the events an endpoint listens to, a delivery's state.
+WEBHOOK_EVENTS = {
+    "candidate.replied": _("A candidate replied"),
+    "thread.stopped": _("A follow-up stopped"),
+    "message.sent": _("A message was sent"),
+    "message.bounced": _("A message bounced"),
+    "candidate.unsubscribed": _("A candidate unsubscribed"),
+    "consent.given": _("A consent was given"),
+    "consent.withdrawn": _("A consent was withdrawn"),
+    "application.stage_changed": _("An application changed stage"),
+}
+WEBHOOK_STATES = {
+    "pending": pgettext_lazy("webhook", "Waiting"),
+    "claimed": pgettext_lazy("webhook", "Sending"),
+    "sending": pgettext_lazy("webhook", "Sending"),
+    "delivered": pgettext_lazy("webhook", "Delivered"),
+    "failed": pgettext_lazy("webhook", "Failed"),
+}
 
 TABLES: dict[str, dict[Any, Any]] = {
     "stage": STAGES,
@@ -229,6 +247,8 @@ TABLES: dict[str, dict[Any, Any]] = {
     "job": JOB_STATES,
     "interview": INTERVIEW_STATES,
     "job_field": JOB_FIELDS,
+    "webhook_event": WEBHOOK_EVENTS,
+    "webhook_state": WEBHOOK_STATES,
 }
 
 # What a touchpoint's `outcome` holds, by kind (engine TouchKind): its table.
