@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -39,6 +40,7 @@ from relance.people.models import (
 from relance.pools import bulk
 from relance.pools.models import Pool, PoolMember, Preference
 from relance.web import addresses, errors, labels, listing, scope
+from relance.web import rows as rows_html
 from relance.web.listing import PAGE, prefix_of  # noqa: F401 (jobs.py reads them here)
 from relance.web.templatetags.relance import stars_text
 from relance.web.views import exporting
@@ -80,11 +82,19 @@ def candidates(request: HttpRequest) -> HttpResponse:
     for name in ("after", "key"):
         query.pop(name, None)
     owners = list(Recruiter.objects.filter(organisation=org).order_by("first_name", "email"))
+    here = request.get_full_path()
     return render(
         request,
         "web/candidates.html",
         {
             "page": page.rows,
+            "rows": rows_html.candidate_rows(
+                page.rows,
+                csrf=get_token(request),
+                here=here,
+                prefix=addresses.prefix("web:candidate"),
+                job_prefix=addresses.prefix("web:job"),
+            ),
             "next_query": urlencode(page.next) if page.next else "",
             "searched_to": page.searched,
             "total": total,
@@ -95,7 +105,7 @@ def candidates(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "export": exporting.form_context(request),
             "query": query.urlencode(),
-            "here": request.get_full_path(),
+            "here": here,
             # The recruiters' <option>s, written once here: an agency of 200 recruiters
             # spent half the page's time on them in the template (two selects).
             "owner_options": format_html_join(
@@ -114,8 +124,6 @@ def candidates(request: HttpRequest) -> HttpResponse:
             "sources": labels.SOURCES,
             "purposes": labels.PURPOSES,
             "sorts": labels.SORTS,
-            "candidate_prefix": addresses.prefix("web:candidate"),
-            "job_prefix": addresses.prefix("web:job"),
         },
     )
 
@@ -189,7 +197,12 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
             "purposes": labels.PURPOSES,
             "phone": contact.display_phone(person.phone, org.country),
             "here": request.get_full_path(),
-            "candidate_prefix": addresses.prefix("web:candidate"),
+            "rating": rows_html.rating(
+                person,
+                csrf=get_token(request),
+                here=request.get_full_path(),
+                prefix=addresses.prefix("web:candidate"),
+            ),
         },
     )
 
@@ -545,15 +558,14 @@ def candidate_stars(request: HttpRequest, pk: int) -> HttpResponse:
     except profiles.CandidateInvalid as invalid:
         return errors.bad_request(request, invalid.describe())
     if request.headers.get("HX-Request"):
-        return render(
-            request,
-            "web/partials/rating.html",
-            {
-                "person": person,
-                "here": request.POST.get("next", ""),
-                "focus": int(raw),
-                "candidate_prefix": addresses.prefix("web:candidate"),
-            },
+        return HttpResponse(
+            rows_html.rating(
+                person,
+                csrf=get_token(request),
+                here=request.POST.get("next", ""),
+                prefix=addresses.prefix("web:candidate"),
+                focus=int(raw),
+            )
         )
     return redirect(_back(request, person) + f"#rating-{person.pk}")
 
