@@ -25,6 +25,7 @@ from django.core.mail import get_connection
 from django.db.models import Count
 
 from relance import dbstats
+from relance.api import retention as api_retention
 from relance.followups import agenda, services
 from relance.followups.models import Thread
 from relance.hooks import delivery
@@ -52,6 +53,7 @@ class Cycle:
     recovered: int = 0
     received: int = 0  # inbound messages read from the mailboxes
     analysed: int = 0  # tables whose planner statistics were refreshed (SQLite)
+    pruned: int = 0  # the API's rows past their retention (api/retention.py), deleted
     webhooks: int = 0  # webhook deliveries the receivers accepted
 
 
@@ -104,6 +106,8 @@ class Worker:
         ):
             self.statistics_at = now
             report.analysed = len(dbstats.refresh_stale())
+            # Housekeeping, hourly too: the API's write log and idempotency records.
+            report.pruned = sum(api_retention.prune(now).values())
         return report
 
     def _queue_due_sends(self, now: datetime) -> int:

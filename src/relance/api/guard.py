@@ -1,7 +1,8 @@
 """What every API request goes through before its endpoint, in this order: the key
 (401), the rate limit (429 with Retry-After), the scope (403), then for a POST with an
-Idempotency-Key the replay of the stored response (or 422 for the same key with another
-body). Writes are logged one row each (ApiWrite).
+Idempotency-Key the claim of that key (409 while another request holds it), or the replay
+of the stored response (or 422 for the same key with another body). Writes are logged one
+row each (ApiWrite); the worker prunes these rows after their retention (api/retention.py).
 
 The rate limit counts requests per key in fixed one-minute windows, in the database:
 every process and thread of the web app (waitress, several workers behind a proxy) sees
@@ -34,6 +35,9 @@ from relance.api.models import ApiKey, ApiWrite, IdempotentResponse, RateWindow
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 WINDOW = timedelta(minutes=1)
 KEEP_IDEMPOTENT = timedelta(hours=24)
+# A claim older than this belongs to a request that died (no request runs this long).
+STALE_CLAIM = timedelta(minutes=5)
+IN_PROGRESS = 0  # an IdempotentResponse's status while its request runs
 MAX_IDEMPOTENCY_KEY = 255
 
 
@@ -124,17 +128,25 @@ def _idempotent(
     args: Any,
     kwargs: Any,
 ) -> HttpResponse:
+    """Run the request once per (key, Idempotency-Key), following the IETF draft "The
+    Idempotency-Key HTTP Header Field": the pair is claimed (a row, unique on the pair)
+    *before* the endpoint runs, so that two requests sent at once cannot both run — the
+    second gets 409 "request in progress"; the same key with another body gets 422; a
+    finished one is replayed. A claim is dropped when the request fails with a server
+    fault (trying again may succeed), and taken over when it is older than STALE_CLAIM (its
+    process died)."""
     if len(token) > MAX_IDEMPOTENCY_KEY:
         return problems.invalid(
             [{"field": "Idempotency-Key", "message": _("at most %(n)s characters.")
               % {"n": MAX_IDEMPOTENCY_KEY}}]
         )  # fmt: skip
     wanted = _request_digest(request)
-    stored = IdempotentResponse.objects.filter(
-        key=key, token=token, created_at__gt=now - KEEP_IDEMPOTENT
-    ).first()
-    if stored is not None:
-        if stored.request_digest != wanted:
+    mine = IdempotentResponse.objects.filter(key=key, token=token)
+    mine.filter(created_at__lte=now - KEEP_IDEMPOTENT).delete()  # expired: the key is free
+    claim = _claim(key, token, wanted, now)
+    if claim is None:
+        stored = mine.first()
+        if stored is not None and stored.request_digest != wanted:
             reused = _("already used with another body.")
             return problems.response(
                 422,
@@ -143,24 +155,70 @@ def _idempotent(
                 _("The same key replays the same request only: use a new key for a new request."),
                 errors=[{"field": "Idempotency-Key", "message": reused}],
             )
-        replay = HttpResponse(
-            bytes(stored.body), status=stored.status, content_type=stored.content_type
+        if stored is not None and stored.status != IN_PROGRESS:
+            replay = HttpResponse(
+                bytes(stored.body), status=stored.status, content_type=stored.content_type
+            )
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+        if stored is not None and _take_over(stored, now):
+            claim = stored  # its request died with its process: this one runs instead
+        else:
+            return problems.response(
+                409,
+                "idempotency_request_in_progress",
+                _("A request with this Idempotency-Key is in progress."),
+                _("Wait for its answer, then send the request again to read it."),
+                errors=[{"field": "Idempotency-Key", "message": _("in progress.")}],
+                headers={"Retry-After": "1"},
+            )
+    return _run(claim, request, view, args, kwargs)
+
+
+def _take_over(stored: IdempotentResponse, now: datetime) -> bool:
+    """A claim left by a request that died (older than STALE_CLAIM) is taken by this one;
+    the conditional update lets only one of several requests take it."""
+    if stored.status != IN_PROGRESS or stored.created_at > now - STALE_CLAIM:
+        return False
+    taken = IdempotentResponse.objects.filter(
+        pk=stored.pk, status=IN_PROGRESS, created_at=stored.created_at
+    ).update(created_at=now)
+    return taken == 1
+
+
+def _run(
+    claim: IdempotentResponse,
+    request: HttpRequest,
+    view: Callable[..., HttpResponse],
+    args: Any,
+    kwargs: Any,
+) -> HttpResponse:
+    """Run the claimed request; keep its answer for replays, or free the key on a fault."""
+    mine = IdempotentResponse.objects.filter(pk=claim.pk)
+    try:
+        answer = view(request, *args, **kwargs)
+    except BaseException:
+        mine.delete()
+        raise
+    if answer.status_code < 500:
+        mine.update(
+            status=answer.status_code,
+            content_type=answer.get("Content-Type", "application/json"),
+            body=answer.content,
         )
-        replay["Idempotent-Replayed"] = "true"
-        return replay
-    answer = view(request, *args, **kwargs)
-    if answer.status_code < 500:  # a server fault may succeed when tried again
-        IdempotentResponse.objects.filter(key=key, created_at__lte=now - KEEP_IDEMPOTENT).delete()
-        try:
-            with transaction.atomic():
-                IdempotentResponse.objects.update_or_create(
-                    key=key, token=token,
-                    defaults={
-                        "request_digest": wanted, "status": answer.status_code,
-                        "content_type": answer.get("Content-Type", "application/json"),
-                        "body": answer.content, "created_at": now,
-                    },
-                )  # fmt: skip
-        except IntegrityError:
-            pass  # the same key sent twice at once: the first one stored wins
+    else:  # a server fault may succeed when tried again
+        mine.delete()
     return answer
+
+
+def _claim(key: ApiKey, token: str, digest: str, now: datetime) -> IdempotentResponse | None:
+    """The row that says this request runs, committed at once (visible to every other
+    request), or None when another request holds the pair."""
+    try:
+        with transaction.atomic():
+            return IdempotentResponse.objects.create(
+                key=key, token=token, request_digest=digest, status=IN_PROGRESS,
+                content_type="", body=b"", created_at=now,
+            )  # fmt: skip
+    except IntegrityError:
+        return None

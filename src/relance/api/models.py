@@ -56,7 +56,8 @@ class ApiWrite(models.Model):
     status = models.PositiveSmallIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["key", "at"])]
+        # By key for its log; by time for the worker's pruning (api/retention.py).
+        indexes = [models.Index(fields=["key", "at"]), models.Index(fields=["at"])]
 
 
 class RateWindow(models.Model):
@@ -73,7 +74,8 @@ class RateWindow(models.Model):
 
 class IdempotentResponse(models.Model):
     """The response to a POST sent with an Idempotency-Key, replayed for the same key and
-    body; kept 24 hours."""
+    body; kept 24 hours. The row is written (status 0) before the request runs: it is the
+    claim that keeps a second request with the same key from running at the same time."""
 
     key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=255)
@@ -87,3 +89,4 @@ class IdempotentResponse(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key", "token"], name="api_idempotency_once")
         ]
+        indexes = [models.Index(fields=["created_at"])]  # pruned after 24 hours
