@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from relance.api import pages as api_pages
+from relance.hooks import pages as hook_pages
 from relance.messaging import webhooks
 from relance.messaging.unsubscribe import unsubscribe
 from relance.pools import pages
@@ -17,6 +18,9 @@ urlpatterns = [
     path("api/v1/", include("relance.api.urls")),
     path("settings/api/", api_pages.keys_page, name="api_keys"),
     path("settings/api/revoke/", api_pages.revoke, name="api_key_revoke"),
+    path("settings/webhooks/", hook_pages.webhooks_page, name="webhooks"),
+    path("settings/webhooks/endpoint/", hook_pages.endpoint_action, name="webhook_endpoint"),
+    path("settings/webhooks/send-again/", hook_pages.send_again, name="webhook_send_again"),
     # Before the web app's: the careers pages, the sign-up, the candidate page's CVs.
     path("", include("relance.intake.urls")),
     path("", include("relance.web.urls")),
