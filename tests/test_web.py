@@ -451,6 +451,13 @@ def test_no_route_that_names_a_row_lets_another_organisation_reach_it(client_of,
         organisation=world.org, name="Ours", subject_fr="s", body_fr="b", subject_en="s",
         body_en="b", created_at=web_world.T0,
     )  # fmt: skip
+    from relance.imports.models import ImportRun
+
+    import_run = ImportRun.objects.create(
+        organisation=world.org, recruiter=world.admin, file_name="ours.csv", digest="0" * 64,
+        status=ImportRun.Status.DONE, dry_run=True, refusals=[[2, "why", ["x"]]],
+        created_at=web_world.T0,
+    )  # fmt: skip
     lea, job = world.lea.pk, world.job.pk
     urls = {
         "web:thread_message": [world.email_thread.pk],
@@ -479,6 +486,10 @@ def test_no_route_that_names_a_row_lets_another_organisation_reach_it(client_of,
         "web:campaign": [campaign.pk],
         "web:campaign_cancel": [campaign.pk],
         "web:team_act": [world.recruiter.pk, "deactivate"],
+        "web:import_run": [import_run.pk],
+        "web:import_progress": [import_run.pk],
+        "web:import_report": [import_run.pk],
+        "web:import_abandon": [import_run.pk],
         "intake:cv_upload": [lea],
         "intake:cv_download": [lea, cv.pk],
         # The public pages: our job under their organisation's address.
@@ -501,6 +512,7 @@ def test_no_route_that_names_a_row_lets_another_organisation_reach_it(client_of,
             sorted(Recruiter.objects.filter(organisation=world.org).values_list("pk", "is_active",
                                                                                 "role")),
             AuditEntry.objects.filter(organisation=world.org).count(),
+            list(ImportRun.objects.filter(pk=import_run.pk).values_list("status", "dry_run")),
         )  # fmt: skip
 
     world.stranger.role = Recruiter.Role.ADMIN

@@ -12,6 +12,7 @@ from relance.people.models import Organisation, Recruiter
 class ImportRun(models.Model):
     class Status(models.TextChoices):
         READY = "ready"  # read and mapped, nothing written
+        QUEUED = "queued"  # the page asked for it; a background thread takes it
         RUNNING = "running"
         DONE = "done"
         FAILED = "failed"
@@ -36,6 +37,12 @@ class ImportRun(models.Model):
     # [[line, column, reason], …] in the language of the recruiter who ran it.
     refusals = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    # The page's run: the uploaded file in the default storage (deleted when the import is
+    # done or abandoned), the language its reasons are written in, and the last time a
+    # batch was committed (a run that has not moved for a while is taken up again).
+    stored = models.CharField(max_length=255, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 

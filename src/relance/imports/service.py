@@ -135,12 +135,15 @@ def run(
     rows: Sequence[Row] | None = None,
     progress: Callable[[int, int], None] | None = None,
     batch: int = BATCH,
+    seen: dict[tuple[str, str], int] | None = None,
 ) -> Summary:
-    """Import `rows` (all of the table's by default); a dry run writes nothing."""
+    """Import `rows` (all of the table's by default); a dry run writes nothing. `seen` (the
+    identities met so far, to the line) is kept by a caller that imports a file in parts
+    (the page's runs, imports/runs.py): a person twice in the file is skipped across parts."""
     rows = table.rows if rows is None else rows
     layout_source = mapping.layout(table.header)[1]
     summary = Summary(total=len(rows))
-    seen: dict[tuple[str, str], int] = {}
+    seen = {} if seen is None else seen
     jobs = _jobs(organisation) if "job" in fields else {}
     try:
         with transaction.atomic() if dry_run else nullcontext():
