@@ -160,6 +160,7 @@ def list_candidates(
     source: Literal[tuple(Source.values)] | None = None,  # type: ignore[valid-type]
     stars_min: int | None = Query(None, ge=0, le=3),
     owner: int | None = Query(None, ge=1, le=cursor.MAX_ID),
+    tag: str | None = Query(None, max_length=40, description="carries this tag, any case"),
     cursor_: str | None = Query(None, alias="cursor", max_length=40),
     limit: int = Limit,
 ) -> Any:
@@ -173,6 +174,8 @@ def list_candidates(
         rows = rows.filter(stars__gte=stars_min)
     if owner:
         rows = rows.filter(owner_id=owner)
+    if tag and tag.strip():
+        rows = candidates.with_tag(rows, tag)  # the same query as the list page's filter
     found, following = cursor.page(rows, cursor_, limit)
     return {"items": [candidate_json(c) for c in found], "next_cursor": following}
 

@@ -20,6 +20,7 @@ The rules live here; the pages, the list's one-click stars and tags, and the bul
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from typing import Any
 
 import holidays
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -139,6 +141,19 @@ def split_list(raw: str | Iterable[str]) -> list[str]:
     if isinstance(raw, str):
         raw = raw.replace("\n", ",").split(",")
     return [" ".join(str(item).split()) for item in raw if str(item).strip()]
+
+
+def with_tag(rows: QuerySet[Candidate], tag: str) -> QuerySet[Candidate]:
+    """The rows that carry `tag`, whatever its case: the list page's filter and the API's.
+    Tags are a JSON list whose text holds each tag in double quotes (a tag holds none) on
+    every database; SQLite's text writes a letter outside ASCII escaped, as json.dumps
+    does ("d\\u00e9v"), PostgreSQL's as it is: both forms are looked for."""
+    tag = " ".join(tag.split())
+    plain, escaped = f'"{tag}"', json.dumps(tag)
+    condition = Q(tags__icontains=plain)
+    if escaped != plain:
+        condition |= Q(tags__icontains=escaped)
+    return rows.filter(condition)
 
 
 def normalise_tag(raw: str) -> str:

@@ -33,7 +33,7 @@ from django.db.models.fields.tuple_lookups import (
 
 from relance.engine import Stage
 from relance.intake import documents
-from relance.people import search
+from relance.people import candidates, search
 from relance.people.models import Application, Candidate, Consent
 from relance.web import errors, labels
 
@@ -111,8 +111,7 @@ class Filters:
         if self.owner:
             rows = rows.filter(owner_id=self.owner)
         if self.tag:
-            # Tags are a JSON list; its text holds each tag in quotes on every database.
-            rows = rows.filter(tags__icontains=f'"{self.tag}"')
+            rows = candidates.with_tag(rows, self.tag)
         if self.consent:
             rows = rows.filter(
                 Exists(
