@@ -99,3 +99,21 @@ def test_every_command_leaves_the_statistics_fresh_after_migrating(tmp_path):
         cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
     common.migrate()
     assert stats("people_candidate")
+
+
+def test_a_migration_run_by_hand_leaves_the_statistics_fresh():
+    """`relance manage migrate` (Django's own command, not the commands' migrate-first)
+    after an upgrade that rebuilt the candidates' table: its new index has statistics as
+    soon as the migration ends, not an hour later from the worker."""
+    from django.core.management import call_command
+
+    org = Organisation.objects.create(name="Agence", slug="agence")
+    people(org, 0, 30)
+    call_command("migrate", "people", "0010", verbosity=0)  # before the company column
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
+    call_command("migrate", "people", verbosity=0)
+    if connection.vendor == "sqlite":
+        assert "candidate_org_company" in stats("people_candidate")
+    assert dbstats.refresh_stale() == []  # nothing left for the worker to do
