@@ -405,7 +405,12 @@ class Interview(models.Model):
     objects = OrgQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["organisation", "at"])]
+        indexes = [
+            models.Index(fields=["organisation", "at"]),
+            # A job's interviews still to confirm (the pipeline page): the scheduled ones
+            # whose time has come, found without walking the job's applications.
+            models.Index(fields=["organisation", "status", "at"], name="interview_org_status_at"),
+        ]
 
 
 class ErasedPerson(models.Model):

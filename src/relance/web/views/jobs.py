@@ -245,7 +245,10 @@ def _to_confirm(job: Job, now: Any) -> list[Interview]:
     not): the feedback deadline starts when a recruiter says so."""
     return list(
         Interview.objects.filter(
-            application__job=job, status=Interview.Status.SCHEDULED, at__lte=now
+            organisation_id=job.organisation_id,
+            application__job=job,
+            status=Interview.Status.SCHEDULED,
+            at__lte=now,
         )
         .select_related("application__candidate", "interviewer")
         .order_by("at")[:20]
