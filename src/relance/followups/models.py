@@ -151,6 +151,8 @@ class Thread(models.Model):
                 condition=models.Q(status="open"),
             ),
             models.Index(fields=["candidate", "status"], name="thread_candidate"),
+            # The API's pages of threads by status, newest first (GET /api/v1/threads).
+            models.Index(fields=["organisation", "status", "id"], name="thread_org_status"),
         ]
 
     def __str__(self) -> str:
