@@ -12,7 +12,8 @@ clients over HTTP (run by hand, never as a test).
    to the data's "now", the API's rate limit off (RELANCE_API_RATE_LIMIT=0: the limit
    protects the service, it is not what is measured).
 3. A load process on loopback: --clients threads, each with one keep-alive connection and
-   the key, for --seconds, in turn asking for the candidates (no filter), the candidates
+   the key, for --seconds, paced (a pause of 0.5 to 1.5 s between requests), then again
+   with no pause (saturation), in turn asking for the candidates (no filter), the candidates
    with a filter (source, stars_min, tag, owner), the applications, the open threads and
    the agenda; a list is paged deep, following `next_cursor` for up to --depth pages of
    50, then starts again. One unmeasured request of each first.
@@ -59,6 +60,10 @@ LISTS = {
     "threads": [("/api/v1/threads", {"status": "open"})],
 }
 KINDS = ("candidates", "candidates_filtered", "applications", "threads", "agenda")
+# Each load twice: clients that pause 0.5 to 1.5 s between requests (an ATS syncing, a
+# script paging through: about 20 requests a second from 20 clients), then with no pause
+# at all (saturation: what one server process can do, each request queued behind others).
+MODES = {"paced (pause 0.5–1.5 s)": (0.5, 1.5), "no pause (saturation)": (0.0, 0.0)}
 
 
 # --- the database and the peer approach (a child process with Django) -------------------
@@ -145,7 +150,7 @@ class Client:
 
 
 def load(base: str, token: str, clients: int, seconds: float, depth: int,
-         recruiter: int, owner: int) -> dict[str, Any]:  # fmt: skip
+         recruiter: int, owner: int, pause: tuple[float, float]) -> dict[str, Any]:  # fmt: skip
     samples: dict[str, list[float]] = {kind: [] for kind in KINDS}
     deepest = dict.fromkeys(LISTS, 0)
     errors: list[str] = []
@@ -161,6 +166,8 @@ def load(base: str, token: str, clients: int, seconds: float, depth: int,
     def run(client: Client, number: int) -> None:
         rng = random.Random(number)
         turn = number
+        if pause[1] > 0:  # the clients start one by one, not all in the same millisecond
+            time.sleep(rng.uniform(0, pause[1]))
         while time.monotonic() < stop_at:
             kind = KINDS[turn % len(KINDS)]
             turn += 1
@@ -190,6 +197,8 @@ def load(base: str, token: str, clients: int, seconds: float, depth: int,
                 following = answer.get("next_cursor") if isinstance(answer, dict) else None
                 if following and page < depth:  # deeper, with the cursor
                     pages.append((path, {**query, "cursor": following}))
+                if pause[1] > 0:
+                    time.sleep(rng.uniform(*pause))
 
     threads = [threading.Thread(target=run, args=(c, n)) for n, c in enumerate(connected)]
     started = time.monotonic()
@@ -256,15 +265,17 @@ def run(args: argparse.Namespace, url: str) -> None:
     try:
         line = server.stdout.readline()
         base = re.search(r"(http://[^ ]+)/", line).group(1)
-        spec = {"base": base, "token": prepared["token"], "clients": args.clients,
-                "seconds": args.seconds, "depth": args.depth,
-                "recruiter": prepared["recruiter"], "owner": prepared["owner"]}  # fmt: skip
-        print("load…", file=sys.stderr)
-        done = subprocess.run(
-            [sys.executable, __file__, "--load", json.dumps(spec)],
-            env=env, stdout=subprocess.PIPE, text=True, check=True,
-        )  # fmt: skip
-        loaded = json.loads(done.stdout.splitlines()[-1])
+        loaded = {}
+        for mode, pause in MODES.items():
+            spec = {"base": base, "token": prepared["token"], "clients": args.clients,
+                    "seconds": args.seconds, "depth": args.depth, "pause": pause,
+                    "recruiter": prepared["recruiter"], "owner": prepared["owner"]}  # fmt: skip
+            print(f"load ({mode})…", file=sys.stderr)
+            done = subprocess.run(
+                [sys.executable, __file__, "--load", json.dumps(spec)],
+                env=env, stdout=subprocess.PIPE, text=True, check=True,
+            )  # fmt: skip
+            loaded[mode] = json.loads(done.stdout.splitlines()[-1])
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -279,29 +290,14 @@ def run(args: argparse.Namespace, url: str) -> None:
 
 
 def markdown(r: dict[str, Any]) -> str:
-    load = r["load"]
     lines = [
-        f"{r['candidates']:,} candidates, {r['clients']} clients for {r['seconds']:g} s with "
-        f"no pause, each list paged up to {r['depth']} pages of {PAGE} with the cursor, "
+        f"{r['candidates']:,} candidates, {r['clients']} clients for {r['seconds']:g} s, "
+        f"each list paged up to {r['depth']} pages of {PAGE} with the cursor, "
         f"`relance web --threads {r['threads']}` (sqlite), load process on loopback.",
-        "",
-        "| endpoint | target p95 | median | p95 | max | requests | deepest page |",
-        "|---|---|---|---|---|---|---|",
     ]
-    names = {
-        "candidates": "GET /candidates", "candidates_filtered": "GET /candidates?filter",
-        "applications": "GET /applications", "threads": "GET /threads?status=open",
-        "agenda": "GET /agenda?recruiter=",
-    }  # fmt: skip
-    for kind in KINDS:
-        s = load[kind]
-        lines.append(
-            f"| {names[kind]} | < 100 ms | {s['median']:.1f} ms | {s['p95']:.1f} ms | "
-            f"{s['max']:.1f} ms | {s['n']} | {load['deepest'].get(kind, 1)} |"
-        )
+    for mode, load in r["load"].items():
+        lines += _table(mode, load)
     lines += [
-        f"| all, requests per second, errors | | | | | {load['requests_per_second']:.1f} | "
-        f"{load['errors']} errors |",
         "",
         f"Peer approach at page {r['depth']} of {PAGE} (or the list's last full page), median "
         "of 7, in-process, the same queries:",
@@ -319,6 +315,32 @@ def markdown(r: dict[str, Any]) -> str:
             f"| {p['list']} | {p['page']} | {paginator:.1f} ms | {keyset:.1f} ms | ×{ratio:.1f} |"
         )
     return "\n".join(lines)
+
+
+def _table(mode: str, load: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"{mode}:",
+        "",
+        "| endpoint | target p95 | median | p95 | max | requests | deepest page |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    names = {
+        "candidates": "GET /candidates", "candidates_filtered": "GET /candidates?filter",
+        "applications": "GET /applications", "threads": "GET /threads?status=open",
+        "agenda": "GET /agenda?recruiter=",
+    }  # fmt: skip
+    for kind in KINDS:
+        s = load[kind]
+        lines.append(
+            f"| {names[kind]} | < 100 ms | {s['median']:.1f} ms | {s['p95']:.1f} ms | "
+            f"{s['max']:.1f} ms | {s['n']} | {load['deepest'].get(kind, 1)} |"
+        )
+    lines.append(
+        f"| all, requests per second, errors | | | | | {load['requests_per_second']:.1f} | "
+        f"{load['errors']} errors |"
+    )
+    return lines
 
 
 if __name__ == "__main__":
