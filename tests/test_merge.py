@@ -3,6 +3,7 @@ the app registry), refusals and withdrawals hold, and the hard rules see both ti
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -157,6 +158,29 @@ def test_a_withdrawal_on_either_record_holds(world):
     assert set(live.values_list("purpose", flat=True)) == {"newsletter"}
     assert done.withdrawn == ["talent_pool"]
     assert Consent.objects.filter(candidate=w.lea).count() == 3  # every record kept
+
+
+def test_a_withdrawal_the_merge_makes_is_told_to_the_webhooks(world, settings):
+    """An ATS listening for withdrawals hears the one the merge made on the kept record."""
+    from relance.hooks import endpoints
+    from relance.hooks.models import Delivery
+
+    w = world
+    settings.RELANCE_WEBHOOKS_ALLOW_PRIVATE = True
+    endpoints.add(w.org, "http://127.0.0.1:9/hook", ["consent.withdrawn"], None, NOW)
+    event(EventType.CONSENT_GIVEN, w.lea, T0, recruiter=w.admin, outcome=Purpose.TALENT_POOL)
+    other = twin(w)
+    event(EventType.CONSENT_GIVEN, other, T0, recruiter=w.admin, outcome=Purpose.TALENT_POOL)
+    event(EventType.CONSENT_WITHDRAWN, other, T0 + timedelta(hours=1), recruiter=w.admin,
+          outcome=Purpose.TALENT_POOL)  # fmt: skip
+    told = Delivery.objects.filter(event_type="consent.withdrawn")
+    assert told.count() == 1  # the other record's own withdrawal
+
+    merge.merge(w.lea, other, w.admin, NOW)
+
+    assert told.count() == 2
+    data = json.loads(told.order_by("pk").last().body)["data"]
+    assert data == {"organisation_id": w.org.pk, "candidate_id": w.lea.pk, "purpose": "talent_pool"}
 
 
 def test_a_do_not_contact_on_the_removed_record_holds_and_stops_the_follow_ups(world):

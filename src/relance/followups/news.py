@@ -56,3 +56,11 @@ def tell(event: Event, effects: list[Effect], previous: str | None) -> None:
             hooks.emit(org, "thread.stopped", {**ids, "thread_id": effect.thread_id,
                                                "situation": effect.situation,
                                                "reason": effect.reason}, effect.at)  # fmt: skip
+
+
+def merged(candidate_id: int, organisation_id: int, withdrawn: list[str], at: Any) -> None:
+    """A merge withdrew, on the kept record, a consent the other record had withdrawn
+    (people/merge.py): the receivers hear it as any withdrawal, under the kept id."""
+    for purpose in withdrawn:
+        hooks.emit(organisation_id, "consent.withdrawn",
+                   {"candidate_id": candidate_id, "purpose": purpose}, at)  # fmt: skip

@@ -158,9 +158,10 @@ def merge(
             audit_entries_moved=history,
         )  # fmt: skip
         # The engine decides again with both timelines; what it made undue is cancelled.
-        from relance.followups import services, steps
+        from relance.followups import news, services, steps
         from relance.followups.models import Thread
 
+        news.merged(person.pk, person.organisation_id, result.withdrawn, now)
         services.recompute_candidate(person, now)
         steps.cancel_undue(person.pk)
         # Both records may have had their keep-in-touch watch: one person, one watch (the
