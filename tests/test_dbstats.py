@@ -113,7 +113,9 @@ def test_a_migration_run_by_hand_leaves_the_statistics_fresh():
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
-    call_command("migrate", "people", verbosity=0)
+    # Every app forward again: going back unapplied the migrations of the apps that
+    # depend on the latest people migration (webhooks, the API, the imports…).
+    call_command("migrate", verbosity=0)
     if connection.vendor == "sqlite":
         assert "candidate_org_company" in stats("people_candidate")
     assert dbstats.refresh_stale() == []  # nothing left for the worker to do
