@@ -121,9 +121,9 @@ def test_it_works_a_morning_agenda_in_french(demo, browser, shots):
     assert after.locator(".why").inner_text() not in ("", before)
     # The row was replaced: the focus is on what the action did, not lost to the page, and
     # the live region outside the row says it.
-    page.wait_for_function(
-        "id => document.activeElement.closest('li.row')?.id === id", arg=call_id, timeout=5000
-    )
+    # A selector, not a predicate: polling a predicate evaluates a string, which the
+    # page's Content-Security-Policy (no 'unsafe-eval') refuses when it must poll.
+    page.locator(f"li.row[id='{call_id}'] :focus").wait_for(timeout=5000)
     focused = page.evaluate(
         "[document.activeElement.closest('li.row')?.id, document.activeElement.innerText]"
     )
