@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "relance.imports",
     "relance.api",
     "relance.hooks",
+    "relance.matching",
     "relance.web",
 ]
 
