@@ -35,11 +35,12 @@ def demo(tmp_path_factory):
     """`relance demo` on a free loopback port; yields (base URL, data directory)."""
     data = tmp_path_factory.mktemp("demo-data")
     # On the suite's PostgreSQL pass, DATABASE_URL names its throw-away cluster: the demo
-    # and the web app then run on PostgreSQL.
+    # and the web app then run on PostgreSQL, in one database shared by every module's
+    # demo, so each module reloads it (--reset) rather than finding the last one's changes.
     env = {**os.environ, "RELANCE_DATA_DIR": str(data), "COLUMNS": "400"}
     process = subprocess.Popen(
         [sys.executable, "-m", "relance.cli", "demo", "--now", START, "--port", "0",
-         "--worker-interval", "3600", "--lang", "en"],
+         "--worker-interval", "3600", "--lang", "en", "--reset"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     url, seen, deadline = None, [], time.monotonic() + 180
@@ -185,7 +186,8 @@ def test_a_rejected_finalist_receives_her_e_mail_and_joins_the_pool_in_french(de
     refused.wait_for()
     assert "Non envoyé" in refused.inner_text()
     # The focus moves there once htmx has swapped the editor in (a moment after it shows).
-    page.wait_for_function("document.activeElement.className === 'error'", timeout=5000)
+    # A selector, not a polled predicate (the page's CSP refuses the eval a poll needs).
+    page.locator(f"#{thread} p.error:focus").wait_for(timeout=5000)
     assert "/c/pool/" in body.input_value()
     body.fill(
         body.input_value()

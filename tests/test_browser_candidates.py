@@ -39,7 +39,8 @@ def test_a_recruiter_adds_a_candidate_in_french(demo, browser, shots):  # noqa: 
     alert.wait_for()
     assert "Rien n'a été enregistré" in alert.inner_text()
     assert "« 06 12 » n'est pas un numéro de téléphone" in page.locator("#e-phone").inner_text()
-    page.wait_for_function("document.activeElement.id === 'problems'", timeout=5000)
+    # A selector, not a polled predicate (the page's CSP refuses the eval a poll needs).
+    page.locator("#problems:focus").wait_for(timeout=5000)
     # The refusal is a 400 (bad input), which Chromium reports in the console: expected.
     assert errors == [
         "Failed to load resource: the server responded with a status of 400 (Bad Request)"
@@ -73,9 +74,7 @@ def test_rating_and_tagging_from_the_list_in_french(demo, browser, shots):  # no
     page.locator(f"#{row_id}").get_by_role("button", name="Retirer les étoiles").focus()
     page.keyboard.press("Enter")
     page.locator(f"#{row_id} .rating .sr", has_text="0 étoile sur 3").wait_for()
-    page.wait_for_function(
-        "id => document.activeElement.closest('tr')?.id === id", arg=row_id, timeout=5000
-    )
+    page.locator(f"tr[id='{row_id}'] :focus").wait_for(timeout=5000)
     page.keyboard.press("Tab")  # the next star, then Enter: two stars
     page.keyboard.press("Enter")
     page.locator(f"#{row_id} .rating .sr", has_text="2 étoiles sur 3").wait_for()

@@ -104,6 +104,7 @@ def test_a_job_its_pipeline_an_interview_and_the_feedback_deadline_in_french(dem
     page.wait_for_url(job_url + "*")
     said = page.locator(".flash").inner_text()
     assert "Entretien planifié." in said, said
+    assert "L'e-mail de confirmation" in said, said  # else the flash says why it cannot leave
     card = card_of(page, "interview", name)
     assert "Entretien le lundi 23 novembre à 10:00" in card.inner_text()
     mail = mail_to(page, base, name.split()[0], "meet.example.com/qa-entretien")
