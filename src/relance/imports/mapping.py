@@ -37,6 +37,7 @@ FIELDS = {
     "job": gettext_lazy("Job"),
     "date": gettext_lazy("Date (applied, connected)"),
     "external_ref": gettext_lazy("Identifier in the other tool"),
+    "cv_text": gettext_lazy("CV text"),
 }
 
 # Column names, folded (see `fold`), per field: English, then French.
@@ -171,6 +172,16 @@ NAMES: dict[str, tuple[str, ...]] = {
         "reference",
         "identifiant",
         "id candidat",
+    ),
+    "cv_text": (
+        "cv text",
+        "cv",
+        "resume text",
+        "curriculum vitae",
+        "texte du cv",
+        "texte cv",
+        "cv texte",
+        "contenu du cv",
     ),
 }  # fmt: skip
 _BY_NAME = {name: f for f, names in NAMES.items() for name in names}

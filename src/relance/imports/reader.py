@@ -18,7 +18,8 @@
   evaluated. A multi-row header: empty header cells take the value above them (a label
   merged over two rows keeps its value in the top cell); a group label above (merged over
   several columns) is tried as a prefix when a name alone is not known.
-- Limits: the file's size (RELANCE_IMPORT_MAX_MB), columns per row, characters per cell.
+- Limits: the file's size (RELANCE_IMPORT_MAX_MB), columns per row, characters per cell
+  (more in a column named as a CV's text: a CV is longer than a name).
   Beyond them the file is refused before anything is read further, naming the row.
 
 Every refusal is an ImportProblem whose message is in the reader's language.
@@ -41,6 +42,7 @@ from relance.imports import mapping
 
 MAX_COLUMNS = 200  # a row with more cells than this is not a table of people
 MAX_CELL = 10_000  # characters in one cell
+MAX_CV_CELL = 100_000  # characters in a cell of a column named as a CV's text (cv_text)
 HEADER_SEARCH = 30  # lines read to find the header
 SEPARATORS = (",", ";", "\t")
 SEPARATOR_NAMES = {",": ",", ";": ";", "\t": "tab"}
@@ -165,6 +167,7 @@ def read_csv(data: bytes) -> Table:
     header_line = 0
     rows: list[Row] = []
     records = 0
+    wide: frozenset[int] = frozenset()
     try:
         for cells in reader:
             line = reader.line_num  # the line where this record ends
@@ -172,9 +175,10 @@ def read_csv(data: bytes) -> Table:
                 records += 1
                 continue
             records += 1
-            cells = _checked(cells, line)
+            cells = _checked(cells, line, wide)
             if not header:
                 header, header_line = [c.strip() for c in cells], line
+                wide = cv_columns(header)
                 continue
             if any(c.strip() for c in cells):
                 rows.append(Row(line, cells))
@@ -210,7 +214,15 @@ def _likeliest_separator(text: str) -> str:
     return chosen
 
 
-def _checked(cells: list[str], line: int) -> list[str]:
+def cv_columns(header: list[str]) -> frozenset[int]:
+    """The columns (from 0) whose name says they hold a CV's text: their cells may be
+    longer (MAX_CV_CELL)."""
+    return frozenset(i for i, name in enumerate(header) if mapping.field_for(name) == "cv_text")
+
+
+def _checked(cells: list[str], line: int, wide: frozenset[int] | None = frozenset()) -> list[str]:
+    """`wide`: the columns allowed MAX_CV_CELL characters; None: every column (an XLSX's
+    rows are read before its header is known, then checked again)."""
     while cells and not cells[-1].strip():
         cells = cells[:-1]
     if len(cells) > MAX_COLUMNS:
@@ -222,10 +234,11 @@ def _checked(cells: list[str], line: int) -> list[str]:
             % {"line": line, "n": len(cells), "max": MAX_COLUMNS}
         )
     for column, cell in enumerate(cells, start=1):
-        if len(cell) > MAX_CELL:
+        limit = MAX_CV_CELL if wide is None or column - 1 in wide else MAX_CELL
+        if len(cell) > limit:
             raise ImportProblem(
                 _("Line %(line)s, column %(column)s has %(n)s characters: at most %(max)s.")
-                % {"line": line, "column": column, "n": len(cell), "max": MAX_CELL}
+                % {"line": line, "column": column, "n": len(cell), "max": limit}
             )
     return cells
 
@@ -251,7 +264,7 @@ def read_xlsx(data: bytes) -> Table:
         sheet.reset_dimensions()  # a sheet claiming A1:XFD1048576 is not read as such
         raw: list[Row] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = _checked([_text(v) for v in values], number)
+            cells = _checked([_text(v) for v in values], number, None)
             raw.append(Row(number, cells))
     except ImportProblem:
         raise
@@ -337,6 +350,9 @@ def _table_from_rows(raw: list[Row]) -> Table:
         raise ImportProblem(_("The file is empty: expected a header line, then one person a line."))
     header = _filled(candidates, index)
     rows = [r for r in raw[index + 1 :] if any(c.strip() for c in r.cells)]
+    wide = cv_columns(header)
+    for row in raw[: index + 1] + rows:
+        _checked(row.cells, row.number, wide)
     return Table("xlsx", header, raw[index].number, rows)
 
 

@@ -25,18 +25,25 @@ of the first rows.
   another tool's export. Imported people are never e-mailed by the import itself. A row at
   an end (hired, rejected, withdrawn) is refused: a rejection recorded now would start the
   rejection follow-up of an old process; map the stage column to nothing to import them.
+- A CV's text (a `cv_text` column) becomes a CV of the person (intake.CV, kind "txt"): the
+  text stored as a file like an uploaded CV, recorded through intake/documents.py, with an
+  audit entry. The same text again (the same file imported twice) adds no second CV: a
+  person already holding a CV with the same SHA-256 keeps theirs. The files written by rows
+  that are then rolled back (a dry run, a failed batch) are removed.
 - Formulas are text: a cell `=cmd|…` is stored as typed (never evaluated here; exports
   escape it).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -44,9 +51,19 @@ from relance.engine import Stage
 from relance.followups import pipeline
 from relance.imports import dates, mapping
 from relance.imports.reader import Row, Table
-from relance.people import candidates, identity
+from relance.intake import cvs, documents
+from relance.intake.models import CV
+from relance.people import candidates, identity, rights
 from relance.people.identity import Identity, Match
-from relance.people.models import Application, Candidate, Job, Organisation, Recruiter, Source
+from relance.people.models import (
+    Application,
+    AuditEntry,
+    Candidate,
+    Job,
+    Organisation,
+    Recruiter,
+    Source,
+)
 
 BATCH = 500
 POLICIES = ("update", "skip", "create")
@@ -145,20 +162,36 @@ def run(
     summary = Summary(total=len(rows))
     seen = {} if seen is None else seen
     jobs = _jobs(organisation) if "job" in fields else {}
+    files: list[str] = []  # CV files written, removed if their rows are rolled back
     try:
         with transaction.atomic() if dry_run else nullcontext():
             for start in range(0, len(rows), batch):
                 part = rows[start : start + batch]
-                with transaction.atomic():
-                    _batch(organisation, table, fields, options, actor, now, part,
-                           layout_source, jobs, seen, summary)  # fmt: skip
+                written = len(files)
+                try:
+                    with transaction.atomic():
+                        _batch(organisation, table, fields, options, actor, now, part,
+                               layout_source, jobs, seen, summary, files)  # fmt: skip
+                except BaseException:
+                    _remove(files[written:])
+                    raise
                 if progress is not None:
                     progress(start + len(part), len(rows))
             if dry_run:
                 raise _DryRun
     except _DryRun:
-        pass
+        _remove(files)
+    except BaseException:
+        if dry_run:
+            _remove(files)
+        raise
     return summary
+
+
+def _remove(names: list[str]) -> None:
+    for name in names:
+        with suppress(OSError):  # a file left behind is harmless (no row names it)
+            default_storage.delete(name)
 
 
 def _batch(
@@ -173,6 +206,7 @@ def _batch(
     jobs: dict[str, Job],
     seen: dict[tuple[str, str], int],
     summary: Summary,
+    files: list[str],
 ) -> None:
     read = [
         _read_row(organisation, table, fields, options, row, layout_source, jobs) for row in rows
@@ -193,7 +227,7 @@ def _batch(
                 try:
                     with transaction.atomic():
                         outcome.action, outcome.candidate_id, why = _write(
-                            organisation, one, match, options, actor, now, table, fields
+                            organisation, one, match, options, actor, now, table, fields, files
                         )
                         outcome.reasons = why
                 except _Refused as refused:
@@ -211,6 +245,7 @@ class _Read:
     stage: str = ""
     job: Job | None = None
     date: datetime | None = None
+    cv_text: str = ""
 
 
 def _read_row(
@@ -290,7 +325,8 @@ def _read_row(
     ident = Identity.read(emails, data["linkedin_url"], data["phone"], country)
     data["external_ref"] = cell.get("external_ref", "")
     name = f"{first} {last}".strip()
-    return _Read(data, ident, name, problems, stage, job, date)
+    cv_text = cvs.tidy(cell.get("cv_text", ""))
+    return _Read(data, ident, name, problems, stage, job, date, cv_text)
 
 
 def split_name(full: str) -> tuple[str, str]:
@@ -318,6 +354,7 @@ def _write(
     now: datetime,
     table: Table,
     fields: Sequence[str],
+    files: list[str],
 ) -> tuple[str, int | None, list[str]]:
     """Inside the row's savepoint: the person, then their application. Raises _Refused."""
     columns = {f: table.header[i] for i, f in enumerate(fields) if f and i < len(table.header)}
@@ -360,7 +397,27 @@ def _write(
                 ) from None
             if action == "unchanged":
                 action = "updated"
+    if one.cv_text and _add_cv(person, one.cv_text, actor, now, files) and action == "unchanged":
+        action = "updated"
     return action, person.pk, why
+
+
+def _add_cv(
+    person: Candidate, text: str, actor: Recruiter | None, now: datetime, files: list[str]
+) -> CV | None:
+    """The person's CV from a cell's text, as intake stores an uploaded one (the text as a
+    UTF-8 .txt file in storage, its row recorded by documents.record), audited; None when
+    they already hold a CV with this very text (importing the same file again)."""
+    data = text.encode("utf-8")
+    if CV.objects.filter(candidate=person, sha256=hashlib.sha256(data).hexdigest()).exists():
+        return None
+    received = documents.Received(data, "cv.txt", cvs.read(data, cvs.TXT))
+    with documents.stored(received, person.organisation_id) as name:
+        files.append(name)
+        cv = documents.record(person, received, name, actor, now)
+        rights.audit(person, actor, AuditEntry.Action.CHANGED, now, cv=cv.pk, added="cv",
+                     via="import")  # fmt: skip
+    return cv
 
 
 def _update_data(person: Candidate, data: dict[str, Any]) -> dict[str, Any]:
