@@ -21,11 +21,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import Stemmer
 
-from relance.people.search import fold as _plain
+from relance.people.search import _LIGATURES
 
 # A word: letters and digits, with `.` between them (node.js, asp.net) or in front (.net),
 # and `++`, `+` or `#` after them (c++, c#). Unicode letters count (\w without `_`).
@@ -54,6 +55,19 @@ STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 _FRENCH = Stemmer.Stemmer("french")
 _ENGLISH = Stemmer.Stemmer("english")
+
+
+# Combining marks (accents) once a text is decomposed (NFKD).
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
+def _plain(text: str) -> str:
+    """people.search.fold's letters (lower case, accents removed, œ -> oe), without its
+    spacing (the word pattern does that), with a regex instead of a loop over characters:
+    a CV is folded line by line on every store and every ranking."""
+    if text.isascii():
+        return text.lower()
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text.casefold())).translate(_LIGATURES)
 
 
 def fold(text: str) -> str:

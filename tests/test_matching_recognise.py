@@ -1,0 +1,139 @@
+"""Skills and job titles recognised in free text (matching/recognise.py): the same concepts
+in French and English, acronyms, word boundaries, ordinary words that are tech words only in
+a tech context, and a skill listed apart from a skill shown in use."""
+
+from __future__ import annotations
+
+import pytest
+
+from relance.matching import recognise
+
+
+def concepts(written: str) -> set[str]:
+    return {mention.concept for mention in recognise.mentions(written)}
+
+
+@pytest.mark.parametrize(
+    ("french", "english"),
+    [
+        ("Développeur Java", "Java developer"),
+        ("Développeuse Java", "Java developers"),
+        ("gestion de projet", "project management"),
+        ("Gestion des projets", "Project Management"),
+        ("chef de projet", "project manager"),
+        ("ingénieur DevOps", "DevOps engineer"),
+        ("Développeur web", "web developer"),
+        ("Comptable", "Accountant"),  # from ESCO, both languages
+        ("Intégration continue", "continuous integration"),
+    ],
+)
+def test_french_and_english_give_the_same_concepts(french, english):
+    assert concepts(french) == concepts(english) != set()
+
+
+def test_java_developer_is_a_skill_and_a_title():
+    assert concepts("Développeur Java") == {"tech:developer", "tech:java"}
+    assert concepts("gestion de projet") == {"tech:project-management"}
+
+
+@pytest.mark.parametrize(
+    ("written", "concept"),
+    [
+        ("k8s", "tech:kubernetes"),
+        ("Kubernetes", "tech:kubernetes"),
+        ("CI/CD", "tech:cicd"),
+        ("GCP", "tech:gcp"),
+        ("Postgres", "tech:postgresql"),
+        ("C#", "tech:csharp"),
+        ("C++", "tech:cpp"),
+        (".NET Core", "tech:dotnet"),
+        ("Node.js", "tech:nodejs"),
+        ("golang", "tech:go"),
+    ],
+)
+def test_acronyms_and_written_forms(written, concept):
+    assert concepts(written) == {concept}
+
+
+def test_word_boundaries_hold():
+    assert concepts("JavaScript") == {"tech:javascript"}
+    assert "tech:java" not in concepts("JavaScript et TypeScript")
+    assert concepts("Java et JavaScript") == {"tech:java", "tech:javascript"}
+    assert "tech:cpp" not in concepts("C, Java")
+    assert "tech:c" not in concepts("C++, Java")
+
+
+def test_ordinary_words_are_tech_words_only_in_a_tech_context():
+    assert concepts("I go to the office every day") == set()
+    assert concepts("Spring is my favourite season") == set()
+    assert concepts("point de vue, à mon avis") == set()
+    assert concepts("Microservices en Go et Kafka") == {
+        "tech:microservices",
+        "tech:go",
+        "tech:kafka",
+    }
+    assert concepts("Go, Rust") == {"tech:go", "tech:rust"}  # a list of skills
+    assert concepts("Vue.js et Spring Boot") == {"tech:vue", "tech:spring-boot"}
+    # "c'est", "j'ai": French words, not the C language nor AI
+    assert concepts("C'est en Java que j'ai travaillé") == {"tech:java"}
+    assert concepts("AI et Python") == {"tech:ai", "tech:python"}
+
+
+def test_a_listed_skill_and_a_used_one():
+    cv = "Compétences : Java, Spring, Kafka\nDéveloppé des microservices Spring Boot en Java"
+    found = recognise.mentions(cv)
+    assert [(m.concept, m.line, m.listed) for m in found] == [
+        ("tech:java", 0, True),
+        ("tech:spring", 0, True),
+        ("tech:kafka", 0, True),
+        ("tech:microservices", 1, False),
+        ("tech:spring-boot", 1, False),
+        ("tech:java", 1, False),
+    ]
+    assert found[0].text == "Compétences : Java, Spring, Kafka"
+    best = recognise.evidence(cv)
+    assert best["tech:java"].line == 1
+    assert not best["tech:java"].listed
+    assert best["tech:kafka"].listed
+    assert set(best) == {
+        "tech:java",
+        "tech:spring",
+        "tech:kafka",
+        "tech:microservices",
+        "tech:spring-boot",
+    }
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Skills: Python, Django, PostgreSQL",
+        "Environnement technique : Java 17, Spring Boot, Docker",
+        "Java, Spring, Kafka et Docker",
+        "Python | Django | AWS",
+    ],
+)
+def test_lists_of_terms_are_listed(line):
+    assert all(m.listed for m in recognise.mentions(line))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- Migrated the billing service to Kubernetes on AWS",
+        "Conception d'une API REST en Python avec Django",
+        "Encadrement d'une équipe de 4 développeurs en Scrum",
+    ],
+)
+def test_sentences_show_use(line):
+    found = recognise.mentions(line)
+    assert found
+    assert not any(m.listed for m in found)
+
+
+def test_a_mention_keeps_its_line_short_and_stripped():
+    line = "  Java " + "x " * 300
+    (mention,) = recognise.mentions("\n\n" + line)
+    assert mention.line == 2
+    assert mention.text == line.strip()[:200]
+    assert len(mention.text) == 200
