@@ -126,7 +126,8 @@ _PERSONAL_PART = re.compile(
 _SEPARATOR = re.compile(r"(\s*[|•·;]\s*)")
 # An age written in a sentence: "32 ans" (not "10 ans d'expérience"), "32 years old", "âge : 32".
 _AGE = re.compile(
-    r"(?i)\b\d{2}\s*ans\b(?!\s*(?:d['’]|de\b|en\b|dans\b|chez\b|sur\b|au\b|comme\b))"
+    r"(?i)\b[âa]ge\s*:?\s*\d{1,3}(?:\s*(?:ans|years))?\b"
+    r"|\b\d{2}\s*ans\b(?!\s*(?:d['’]|de\b|en\b|dans\b|chez\b|sur\b|au\b|comme\b))"
     r"|\b\d{2}[\s\-]*years?[\s\-]*old\b"
 )
 
@@ -169,8 +170,13 @@ def without_names(text: str, names: list[str] | tuple[str, ...]) -> str:
         return text
 
     def replace(match: re.Match[str]) -> str:
-        return "" if fold(match.group(0)) in parts else match.group(0)
+        # "O'Brien", "Jean-Pierre": the whole written name goes when its parts of two
+        # letters or more are the person's (the "O" of O'Brien with them).
+        pieces = [fold(p) for p in re.findall(r"[^\W\d_]+", match.group(0))]
+        long = [p for p in pieces if len(p) > 1]
+        return "" if long and all(p in parts for p in long) else match.group(0)
 
     return "\n".join(
-        re.sub(r"[^\W\d_]+", replace, line).strip() if line else line for line in text.splitlines()
+        re.sub(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", replace, line).strip() if line else line
+        for line in text.splitlines()
     )
