@@ -126,7 +126,7 @@ def list_of(row: OutboxMessage) -> str:
     done by hand)."""
     if row.by_hand or row.reason == "acknowledgement" or row.reason.startswith("interview_"):
         return ""
-    if row.campaign_id is not None:
+    if row.campaign_id is not None or row.reason == "job_alert":  # pools/alerts.py
         return "campaigns"
     if row.reason == "renewal":
         return "renewals"
