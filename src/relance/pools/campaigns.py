@@ -4,7 +4,9 @@ batches that resume after a restart, and checked again when each message leaves.
 Who is excluded, and why (the first reason that applies):
 
     do_not_contact, unsubscribed, bounced, no_email, ended (hired or withdrawn),
-    no_consent (for the topic's purpose, hard rule 9), preference_never,
+    in_process (a job offer about a job: an active application on another job — they
+    are busy with us already), no_consent (for the topic's purpose,
+    hard rule 9), preference_never,
     preference_frequency (a message of this topic came too recently for their rhythm),
     pressure_cap (at the cap of messages for the last 7 days, hard rule 3)
 
@@ -45,7 +47,7 @@ from relance.followups.models import Touchpoint
 from relance.messaging import checks, compose, senders
 from relance.messaging.models import OutboxMessage, Sender
 from relance.messaging.render import Source, TemplateProblem, builtin, render
-from relance.people.models import Application, Candidate, Consent, Organisation
+from relance.people.models import Application, Candidate, Consent, Job, Organisation
 from relance.pools import links, segments
 from relance.pools.consent import DEFAULT, INTERVAL, PURPOSE_OF_TOPIC
 from relance.pools.models import Campaign, Frequency, Preference
@@ -58,6 +60,7 @@ REASONS = (
     "bounced",
     "no_email",
     "ended",
+    "in_process",
     "no_consent",
     "preference_never",
     "preference_frequency",
@@ -70,6 +73,9 @@ AHEAD = 2 * BATCH
 # this long after it was written; then it is cancelled with that reason.
 PATIENCE = timedelta(days=7)
 PREVIEW_ROWS = 50
+# An application still going on (not ended by a rejection, a withdrawal or a hire): the
+# same notion as people.models.Application.is_active.
+ENDED_STAGES = (Stage.REJECTED, Stage.WITHDRAWN, Stage.HIRED)
 
 
 class CampaignError(ValueError):
@@ -80,11 +86,24 @@ class CampaignError(ValueError):
 
 
 def annotated(
-    organisation: Organisation, definition: Mapping[str, Any], topic: str, now: datetime
+    organisation: Organisation,
+    definition: Mapping[str, Any],
+    topic: str,
+    now: datetime,
+    job: Job | int | None = None,
 ) -> QuerySet[Candidate]:
     """The segment's candidates, each with `exclusion`: '' if the message may go, else the
-    first reason it may not."""
+    first reason it may not. `job` is the campaign's job: a job offer about it is not sent
+    to someone in an active process on another job (`in_process`; a campaign with no job
+    has no "other job": the reason does not apply)."""
     purpose = PURPOSE_OF_TOPIC[topic]
+    job_id = job.pk if isinstance(job, Job) else job
+    busy = Application.objects.filter(candidate=OuterRef("pk")).exclude(stage__in=ENDED_STAGES)
+    in_process = (
+        Q(Exists(busy.exclude(job_id=job_id)))
+        if topic == "job_offers" and job_id is not None
+        else Q(pk__in=[])
+    )
     policy = organisation.get_policy()
     chosen = Preference.objects.filter(candidate=OuterRef("pk"), topic=topic).values("frequency")[
         :1
@@ -130,6 +149,7 @@ def annotated(
                     ),
                     then=Value("ended"),
                 ),
+                When(in_process, then=Value("in_process")),
                 When(
                     ~Exists(
                         Consent.objects.filter(
@@ -158,11 +178,15 @@ class Preview:
 
 
 def preview(
-    organisation: Organisation, definition: Mapping[str, Any], topic: str, now: datetime
+    organisation: Organisation,
+    definition: Mapping[str, Any],
+    topic: str,
+    now: datetime,
+    job: Job | int | None = None,
 ) -> Preview:
     """How many will receive it, how many will not and why (one grouped query), and the
     first people of each side."""
-    rows = annotated(organisation, definition, topic, now)
+    rows = annotated(organisation, definition, topic, now, job)
     counts = dict(rows.order_by().values_list("exclusion").annotate(n=Count("pk")))
     total = sum(counts.values())
     excluded = {reason: counts[reason] for reason in REASONS if counts.get(reason)}
@@ -195,7 +219,7 @@ def schedule(campaign: Campaign, at: datetime, now: datetime) -> Preview:
     except segments.SegmentError as error:
         raise CampaignError(str(error)) from None
     check_texts(campaign)
-    seen = preview(campaign.organisation, definition, campaign.topic, max(at, now))
+    seen = preview(campaign.organisation, definition, campaign.topic, max(at, now), campaign.job_id)
     if seen.total == 0:
         raise CampaignError(_("the segment is empty: nobody to send it to"))
     if seen.recipients == 0:
@@ -273,7 +297,9 @@ def write_batch(campaign_id: int, now: datetime, size: int = BATCH) -> tuple[int
         if campaign.status not in (Campaign.Status.SCHEDULED, Campaign.Status.SENDING):
             return 0, True
         people = list(
-            annotated(campaign.organisation, campaign.definition, campaign.topic, now)
+            annotated(
+                campaign.organisation, campaign.definition, campaign.topic, now, campaign.job_id
+            )
             .filter(pk__gt=campaign.last_candidate_id)
             .order_by("pk")[:size]
         )
@@ -409,6 +435,8 @@ class _Facts:
     consents: set[tuple[int, str]]
     chosen: dict[tuple[int, str], str]  # (candidate, topic) -> rhythm
     ended: set[int]  # hired or withdrawn
+    busy: dict[int, set[int]]  # candidate -> the jobs of their active applications
+    job_of: dict[int, int | None]  # campaign -> its job
     earlier: dict[tuple[int, str], datetime]  # the last message of a topic, by candidate
     touches: dict[int, list[Touch]]  # the last 8 days, and what is in flight now
     received: dict[int, list[str]]  # written messages of the last 90 days (hard rule 7)
@@ -446,6 +474,12 @@ class _Facts:
                     candidate_id__in=ids, stage__in=[Stage.HIRED, Stage.WITHDRAWN]
                 ).values_list("candidate_id", flat=True)
             ),
+            busy=_busy(ids),
+            job_of=dict(
+                Campaign.objects.filter(
+                    pk__in={row.campaign_id for row in rows if row.campaign_id is not None}
+                ).values_list("pk", "job_id")
+            ),
             earlier={
                 (c, t): at
                 for c, t, at in OutboxMessage.objects.filter(candidate_id__in=ids)
@@ -478,6 +512,13 @@ class _Facts:
                 return "cancel", None, reason
         if person.pk in self.ended:
             return "cancel", None, "ended"
+        job_id = self.job_of.get(row.campaign_id or 0)
+        if (
+            row.topic == "job_offers"
+            and job_id is not None
+            and self.busy.get(person.pk, set()) - {job_id}
+        ):
+            return "cancel", None, "in_process"
         if (person.pk, PURPOSE_OF_TOPIC[row.topic]) not in self.consents:
             return "cancel", None, "no_consent"
         interval = INTERVAL[self.chosen.get((person.pk, row.topic), DEFAULT[row.topic])]
@@ -500,6 +541,19 @@ class _Facts:
         if near_duplicate_of(_text(row.body), self.received.get(person.pk, [])):
             return "cancel", None, "near_duplicate"  # hard rule 7: rewrite it
         return "go", None, ""
+
+
+def _busy(candidate_ids: list[int]) -> dict[int, set[int]]:
+    """The jobs each candidate is in an active process on."""
+    out: dict[int, set[int]] = {}
+    rows = (
+        Application.objects.filter(candidate_id__in=candidate_ids)
+        .exclude(stage__in=ENDED_STAGES)
+        .values_list("candidate_id", "job_id")
+    )
+    for candidate_id, job_id in rows:
+        out.setdefault(candidate_id, set()).add(job_id)
+    return out
 
 
 def _text(body: str) -> str:

@@ -15,7 +15,8 @@ Fields (docs/pools.md has the full list with examples): application (stage, reac
 family, within_days), job_family, skills, interests, tag (any / all), experience (min /
 max years), seniority (junior, confirmed, senior), desired_role and location (contains),
 language, source (any), stars (min), last_contact (within_days / older_than_days /
-never), consent (purpose), pool (id, or "silver_medalists").
+never), consent (purpose), pool (id, or "silver_medalists"), candidates (ids: a
+selection of at most MAX_IDS people, e.g. "send this job to the selected").
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from relance.pools.pools import silver_medalists
 # Years of experience per seniority: junior < 3, confirmed 3 to 7, senior 8 and more.
 SENIORITY = {"junior": (0, 2), "confirmed": (3, 7), "senior": (8, 99)}
 MAX_DEPTH = 8
+MAX_IDS = 1000  # the most people a `candidates` selection names
 WORD_LISTS = ("skills", "interests", "tag")
 
 
@@ -291,6 +293,20 @@ def _pool(org: Organisation, node: Mapping[str, Any], now: datetime, where: str)
     return Q(Exists(PoolMember.objects.filter(candidate=OuterRef("pk"), pool_id=node["id"])))
 
 
+def _candidates(org: Organisation, node: Mapping[str, Any], now: datetime, where: str) -> Q:
+    """A selection: these people (another organisation's ids select nobody: evaluate()
+    scopes every segment to the organisation)."""
+    ids = node.get("ids")
+    if (
+        not isinstance(ids, list)
+        or not 1 <= len(ids) <= MAX_IDS
+        or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids)
+    ):
+        expected = _("expected a list of 1 to %(n)s candidate ids (whole numbers)")
+        raise _fail(f"{where}.ids", expected, n=MAX_IDS)
+    return Q(pk__in=sorted(set(ids)))
+
+
 FIELDS: dict[str, Callable[..., Q]] = {
     "application": _application,
     "status": _status,
@@ -310,4 +326,5 @@ FIELDS: dict[str, Callable[..., Q]] = {
     "last_contact": _last_contact,
     "consent": _consent,
     "pool": _pool,
+    "candidates": _candidates,
 }

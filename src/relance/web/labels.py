@@ -101,6 +101,7 @@ EXCLUSIONS = {
     "bounced": _("Address bounced"),
     "no_email": _("No e-mail address"),
     "ended": _("Hired or withdrawn"),
+    "in_process": _("In an active process on another job"),
     "no_consent": _("No consent for this purpose"),
     "preference_never": _("Asked never to hear about this"),
     "preference_frequency": _("Heard about this too recently for their rhythm"),

@@ -133,7 +133,9 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                 campaigns.check_texts(campaign)
                 # Who receives it and who does not, and why, as of the moment it leaves:
                 # consents, rhythms and the pressure cap are counted then, not now.
-                preview = campaigns.preview(org, campaign.definition, campaign.topic, at)
+                preview = campaigns.preview(
+                    org, campaign.definition, campaign.topic, at, campaign.job
+                )
                 preview_at = at if at > now else None
             except TemplateProblem as problem:
                 error = describe(problem)
@@ -213,7 +215,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
     if row.status in (Campaign.Status.SCHEDULED, Campaign.Status.DRAFT):
         # As of when it leaves: who it will reach then.
         at = max(row.scheduled_at or now, now)
-        preview = campaigns.preview(org, row.definition, row.topic, at)
+        preview = campaigns.preview(org, row.definition, row.topic, at, row.job_id)
         preview_at = at if at > now else None
     excluded = preview.excluded if preview else row.excluded
     return render(
