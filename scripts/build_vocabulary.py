@@ -17,7 +17,9 @@ Sources (read from disk, nothing downloaded):
 Only what recognition needs is kept: ids, kinds, the preferred French and English names and
 the folded labels (no descriptions, no hierarchy). A label belongs to one concept: tech.txt
 first, then ESCO preferred labels, then ESCO alternative labels, then ROME titles; a label
-that two concepts claim at the same level is dropped (it names neither for sure). ESCO
+that two concepts claim at the same level is dropped (it names neither for sure), and so is
+a one-word alternative label that is not an acronym ("supervisor", "docker", "control") or
+an everyday word (COMMON_WORDS). ESCO
 concepts whose preferred name is one of tech.txt's (ESCO's "Java") are left out: tech.txt's
 concept stands for them. The output is deterministic (sorted, gzip without a timestamp).
 """
@@ -42,6 +44,18 @@ from relance.matching.text import fold  # noqa: E402
 DATA = ROOT / "src" / "relance" / "matching" / "data"
 TECH, ESCO_PREFERRED, ESCO_ALTERNATIVE, ROME = 0, 1, 2, 3
 MAX_WORDS = {"skill": 5, "title": 6}
+
+
+# Everyday words that ESCO or ROME use as a whole label ("général/générale" is an army
+# general, "guide" a tour guide): never a label on their own.
+_COMMON = "general generale guide source medium principal charge course line control machine"
+COMMON_WORDS = frozenset((_COMMON + " effort stand concrete devise sensitive history").split())
+
+
+def _acronym(label: str) -> bool:
+    """ "MDM", "SDLC", "DB2": a label written as an acronym names one thing."""
+    bare = label.strip()
+    return len(bare) >= 2 and bare.replace("-", "").isalnum() and bare.isupper()
 
 
 def read(path: Path) -> list[dict[str, str]]:
@@ -92,6 +106,10 @@ class Builder:
                 continue
             if folded.isdigit():
                 continue
+            if level != TECH and len(key) == 1 and key[0] in COMMON_WORDS:
+                continue
+            if level >= ESCO_ALTERNATIVE and len(key) == 1 and not _acronym(form):
+                continue  # "supervisor", "docker", "control", "machine": too loose
             self.claims[key][level].add(cid)
             self.written.setdefault(key, folded)
 

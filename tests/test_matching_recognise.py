@@ -137,3 +137,38 @@ def test_a_mention_keeps_its_line_short_and_stripped():
     assert mention.line == 2
     assert mention.text == line.strip()[:200]
     assert len(mention.text) == 200
+
+
+def test_lines_under_a_skills_heading_are_listed_until_the_next_section():
+    cv = (
+        "## Skills\n"
+        "1. Project Management\n"
+        "2. Good command of VMware\n"
+        "\n"
+        "## Experience\n"
+        "1. Led the project management office, moving to Kubernetes (2019 - 2023)\n"
+        "COMPÉTENCES TECHNIQUES\n"
+        "Java\n"
+        "Expérience professionnelle\n"
+        "Java\n"
+    )
+    found = [(m.concept, m.line, m.listed) for m in recognise.mentions(cv)]
+    assert found == [
+        ("tech:project-management", 1, True),
+        ("tech:virtualization", 2, True),
+        ("tech:project-management", 5, False),
+        ("tech:kubernetes", 5, False),
+        ("tech:java", 7, True),
+        ("tech:java", 9, True),  # a lone term is a list whatever its section
+    ]
+
+
+def test_short_words_inside_tech_names_are_kept_and_alone_they_need_capitals():
+    assert concepts("IT security and C language, CI/CD") == {"tech:security", "tech:c", "tech:cicd"}
+    assert concepts("It was a good language to learn, it is") == set()
+    assert concepts("Langage C") == {"tech:c"}
+
+
+def test_everyday_words_of_esco_name_nothing():
+    # ESCO's one-word alternative labels and everyday words ("control", "general", "video")
+    assert concepts("General control of the video machine line") == set()

@@ -28,6 +28,9 @@ from functools import lru_cache
 from relance.matching import text, vocabulary
 
 MAX_LINE = 200
+# The stop words dropped before looking labels up: text's, but for the ones that are part of
+# tech names ("langage C", "CI/CD", "IT security"); alone, those need capitals (see _Index).
+_STOP_WORDS = text.STOP_WORDS - {"c", "ci", "it"}
 
 # The words of a line's head ("Compétences techniques :", "Key skills:") that announce a list.
 _HEADER_WORDS = frozenset(
@@ -105,6 +108,19 @@ _HEADER_WORDS = frozenset(
         "systems",
     ]
 )
+# Other sections' headings: they end a "Skills" section.
+_SECTION_TEXT = """
+    experience experiences professionnelle professionnelles professional work employment
+    history parcours formation formations education diplome diplomes degree degrees etude
+    etudes projet projets project projects interet interets interest interests hobbies loisirs
+    centres summary resume profil profile about objectif objective personal information
+    informations personnelles reference references publications awards distinctions
+    benevolat volunteering activites activities achievements realisations missions
+"""
+_SECTION_WORDS = frozenset(_SECTION_TEXT.split())
+# Under a "Skills" heading, a line is a list unless it has more words than this beyond the
+# terms it names (then it is a sentence that shows use).
+_SENTENCE = 4
 _HEAD = re.compile(r"^\s*[-–•*·▪►]?\s*([^:]{1,60}?)\s*:")
 _SEPARATORS = re.compile(r"[,;|•·/]")
 
@@ -131,7 +147,7 @@ def label_key(folded: str) -> tuple[str, ...]:
     """The word tuple a folded label is looked up by: stop words dropped (unless the label is
     only stop words, like the language "c"), each word in the singular."""
     words = folded.split()
-    content = [word for word in words if word not in text.STOP_WORDS] or words
+    content = [word for word in words if word not in _STOP_WORDS] or words
     return tuple(singular(word) for word in content)
 
 
@@ -155,7 +171,7 @@ def _index() -> _Index:
         for label in concept.labels:
             keys[label_key(label)] = concept.id
     prefixes = frozenset(key[:size] for key in keys for size in range(1, len(key)))
-    kept = frozenset(key[0] for key in keys if len(key) == 1 and key[0] in text.STOP_WORDS)
+    kept = frozenset(key[0] for key in keys if len(key) == 1 and key[0] in _STOP_WORDS)
     ambiguous = frozenset(label_key(label) for label in loaded.ambiguous) | {(w,) for w in kept}
     capitals = frozenset(
         key[0] for key in ambiguous if len(key) == 1 and (key[0] in kept or len(key[0]) == 1)
@@ -163,15 +179,15 @@ def _index() -> _Index:
     return _Index(keys, prefixes, ambiguous, kept, capitals, {})
 
 
-def _line_hits(line: str, index: _Index) -> tuple[list[tuple[str, bool]], bool]:
+def _line_hits(line: str, index: _Index, in_skills: bool) -> tuple[list[tuple[str, bool]], bool]:
     """The concepts a line names, in order (each once, with whether it is ambiguous), and
-    whether the line only lists terms."""
+    whether the line only lists terms (`in_skills`: the line is under a "Skills" heading)."""
     cache = index.word_keys
     words = []
     for word in text.fold(line).split():
         word_key = cache.get(word)
         if word_key is None:
-            skipped = word in text.STOP_WORDS and word not in index.kept_stop_words
+            skipped = word in _STOP_WORDS and word not in index.kept_stop_words
             word_key = cache[word] = "" if skipped else singular(word)
         if word_key:
             words.append(word_key)
@@ -197,7 +213,7 @@ def _line_hits(line: str, index: _Index) -> tuple[list[tuple[str, bool]], bool]:
         start = end
     if not hits:
         return [], False
-    listed = _listed(line, words, hits)
+    listed = _listed(line, words, hits, in_skills)
     sure = any(not ambiguous and cid.startswith("tech:") for cid, ambiguous, _ in hits)
     seen: set[str] = set()
     kept: list[tuple[str, bool]] = []
@@ -213,17 +229,42 @@ def _capital(line: str, word: str) -> bool:
     return bool(re.search(rf"(?<![\w'’.]){re.escape(word.upper())}(?![\w'’+#.])", line))
 
 
-def _listed(line: str, words: list[str], hits: list[tuple[str, bool, int]]) -> bool:
+def _listed(
+    line: str, words: list[str], hits: list[tuple[str, bool, int]], in_skills: bool
+) -> bool:
+    covered = sum(size for _, _, size in hits)
+    content = sum(1 for word in words if not word.isdigit())  # "1.", "(2019 - 2023)"
+    if in_skills and content - covered <= _SENTENCE:
+        return True
     head = _HEAD.match(line)
     if head:
-        announced = [w for w in text.fold(head.group(1)).split() if w not in text.STOP_WORDS]
+        announced = [w for w in text.fold(head.group(1)).split() if w not in _STOP_WORDS]
         if announced and all(word in _HEADER_WORDS for word in announced):
             return True
-    covered = sum(size for _, _, size in hits)
     separators = len(_SEPARATORS.findall(line))
-    if covered >= len(words) and (separators or len(hits) == 1):
+    if covered >= content and (separators or len(hits) == 1):
         return True
-    return len(hits) >= 3 and separators >= len(hits) - 1 and covered >= 0.6 * len(words)
+    return len(hits) >= 3 and separators >= len(hits) - 1 and covered >= 0.6 * content
+
+
+def _heading(line: str) -> bool | None:
+    """True for a "Skills" heading line ("## Skills", "COMPÉTENCES TECHNIQUES",
+    "Compétences :"), False for another section's heading ("Expérience", "## Education"),
+    None for any other line."""
+    stripped = line.strip()
+    before, colon, after = stripped.partition(":")
+    if colon and after.strip():
+        return None  # "Compétences : Java, Spring" is a list line, not a heading
+    words = [w for w in text.fold(before).split() if w not in _STOP_WORDS]
+    if not words or len(words) > 4:
+        return None
+    if all(word in _HEADER_WORDS for word in words):
+        return True
+    marked = stripped.startswith("#") or bool(colon)
+    marked = marked or (before.isupper() and not _SEPARATORS.search(before))
+    if marked or all(word in _SECTION_WORDS for word in words):
+        return False
+    return None
 
 
 def mentions(written: str) -> list[Mention]:
@@ -231,10 +272,16 @@ def mentions(written: str) -> list[Mention]:
     line), each with its line and whether the line only lists it."""
     index = _index()
     found: list[Mention] = []
+    in_skills = False
     for number, line in enumerate(written.splitlines()):
         if not line.strip():
             continue
-        hits, listed = _line_hits(line, index)
+        heading = _heading(line)
+        if heading is not None:
+            in_skills = heading
+            if heading:
+                continue
+        hits, listed = _line_hits(line, index, in_skills)
         shown = line.strip()[:MAX_LINE]
         found.extend(Mention(cid, number, shown, listed) for cid, _ in hits)
     return found
