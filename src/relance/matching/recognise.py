@@ -133,6 +133,7 @@ class Mention:
     listed: bool
 
 
+@lru_cache(maxsize=200_000)
 def singular(word: str) -> str:
     """The key form of a folded word: "projets" -> "projet", "reseaux" -> "reseau"."""
     if len(word) > 3 and word.isalpha():
@@ -148,7 +149,7 @@ def label_key(folded: str) -> tuple[str, ...]:
     only stop words, like the language "c"), each word in the singular."""
     words = folded.split()
     content = [word for word in words if word not in _STOP_WORDS] or words
-    return tuple(singular(word) for word in content)
+    return tuple(map(singular, content))
 
 
 @dataclass(frozen=True)
@@ -166,10 +167,11 @@ class _Index:
 @lru_cache(maxsize=1)
 def _index() -> _Index:
     loaded = vocabulary.load()
-    keys: dict[tuple[str, ...], str] = {}
-    for concept in loaded.concepts.values():
-        for label in concept.labels:
-            keys[label_key(label)] = concept.id
+    keys = {
+        label_key(label): concept.id
+        for concept in loaded.concepts.values()
+        for label in concept.labels
+    }
     prefixes = frozenset(key[:size] for key in keys for size in range(1, len(key)))
     kept = frozenset(key[0] for key in keys if len(key) == 1 and key[0] in _STOP_WORDS)
     ambiguous = frozenset(label_key(label) for label in loaded.ambiguous) | {(w,) for w in kept}
@@ -179,12 +181,16 @@ def _index() -> _Index:
     return _Index(keys, prefixes, ambiguous, kept, capitals, {})
 
 
-def _line_hits(line: str, index: _Index, in_skills: bool) -> tuple[list[tuple[str, bool]], bool]:
+def _line_hits(
+    line: str, folded: str, index: _Index, in_skills: bool
+) -> tuple[list[tuple[str, bool]], bool]:
     """The concepts a line names, in order (each once, with whether it is ambiguous), and
     whether the line only lists terms (`in_skills`: the line is under a "Skills" heading)."""
     cache = index.word_keys
+    if len(cache) > 200_000:  # a long rebuild meets every misspelling: stay bounded
+        cache.clear()
     words = []
-    for word in text.fold(line).split():
+    for word in folded.split():
         word_key = cache.get(word)
         if word_key is None:
             skipped = word in _STOP_WORDS and word not in index.kept_stop_words
@@ -247,15 +253,17 @@ def _listed(
     return len(hits) >= 3 and separators >= len(hits) - 1 and covered >= 0.6 * content
 
 
-def _heading(line: str) -> bool | None:
+def _heading(line: str, folded: str) -> bool | None:
     """True for a "Skills" heading line ("## Skills", "COMPÉTENCES TECHNIQUES",
     "Compétences :"), False for another section's heading ("Expérience", "## Education"),
     None for any other line."""
+    if len(folded) > 80:
+        return None  # a heading is short
     stripped = line.strip()
     before, colon, after = stripped.partition(":")
     if colon and after.strip():
         return None  # "Compétences : Java, Spring" is a list line, not a heading
-    words = [w for w in text.fold(before).split() if w not in _STOP_WORDS]
+    words = [w for w in (text.fold(before) if colon else folded).split() if w not in _STOP_WORDS]
     if not words or len(words) > 4:
         return None
     if all(word in _HEADER_WORDS for word in words):
@@ -276,12 +284,13 @@ def mentions(written: str) -> list[Mention]:
     for number, line in enumerate(written.splitlines()):
         if not line.strip():
             continue
-        heading = _heading(line)
+        folded = text.fold(line)
+        heading = _heading(line, folded)
         if heading is not None:
             in_skills = heading
             if heading:
                 continue
-        hits, listed = _line_hits(line, index, in_skills)
+        hits, listed = _line_hits(line, folded, index, in_skills)
         shown = line.strip()[:MAX_LINE]
         found.extend(Mention(cid, number, shown, listed) for cid, _ in hits)
     return found
