@@ -114,3 +114,26 @@ def test_without_names_removes_the_names_whatever_their_accents():
         "\nJava,"
     )
     assert text.without_names("Java", []) == "Java"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "75011 Paris",
+        "69003 LYON CEDEX 03",
+        "12 bis, Avenue Foch",
+        "221B Baker Street",
+        "London NW1 6XE",
+        "New York, NY 10001",
+    ],
+)
+def test_an_address_line_is_removed(address):
+    assert text.without_personal(f"Java\n{address}\nPython") == "Java\n\nPython"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Served 10000 users with Java", "Donné 4 cours de Java", "Won 2 places in a hackathon"],
+)
+def test_numbers_in_a_sentence_are_not_an_address(line):
+    assert text.without_personal(line) == line

@@ -107,12 +107,13 @@ _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d(?:[ .\-/]?\(?\d\)?){8,14}(?![\w]
 # A postal address: a French postcode followed by a town (75011 Paris, 69003 LYON), a UK
 # postcode (SW1A 1AA), a US state and ZIP (NY 10001), or a street with its number.
 _ADDRESS = re.compile(
-    r"\b\d{5}\s+[A-ZÀ-Ý][\w\-À-ÿ]+"
-    r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"
-    r"|\b[A-Z]{2}\s\d{5}(?:-\d{4})?\b"
-    r"|\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|chemin|allee|allée|impasse|place"
-    r"|quai|cours|route|street|st\.|road|rd\.|lane|drive)\b",
-    re.IGNORECASE,
+    r"\b\d{5}\s+(?:[A-ZÀ-Ý][\w\-'À-ÿ]+|(?i:cedex))"  # 75011 Paris (not "10000 users")
+    r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"  # SW1A 1AA
+    r"|\b[A-Z]{2}\s\d{5}(?:-\d{4})?\b"  # NY 10001
+    r"|\b\d{1,4}(?:\s?(?i:bis|ter))?,?\s+"
+    r"(?i:rue|avenue|av\.|boulevard|bd|chemin|allee|allée|impasse|quai)\b"  # 12 rue des Lilas
+    r"|\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][\w'\-]+\s+){1,3}"
+    r"(?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Drive|Boulevard|Blvd\.)(?!\w)"  # 221B Baker Street
 )
 # The "label: value" parts of a line that say who the person is rather than what they can do,
 # matched on the folded part. A part ends at a separator (| • · ; or a line end).
