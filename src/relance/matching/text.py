@@ -86,7 +86,8 @@ def stem(word: str) -> str:
     Snowball stems (the English one on a tie); a word with a digit or `+#.` is kept whole."""
     if not word.isalpha():
         return word
-    french, english = _FRENCH.stemWord(word), _ENGLISH.stemWord(word)
+    french: str = _FRENCH.stemWord(word)
+    english: str = _ENGLISH.stemWord(word)
     return french if len(french) < len(english) else english
 
 
