@@ -22,6 +22,7 @@ from relance.commands import (
     imports,
     inbound,
     mail,
+    matching,
     merging,
     rights,
     serving,
@@ -47,7 +48,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     kinds = Kinds(lang or "en")
     for module in (setup, serving, agenda, simulate, inbound, worker, mail, rights, merging,
-                   apikey, imports, exporting):  # fmt: skip
+                   apikey, imports, exporting, matching):  # fmt: skip
         module.add_parsers(sub, kinds)
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
