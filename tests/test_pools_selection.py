@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from relance.engine import Channel, Direction, TouchKind
@@ -17,6 +18,7 @@ from relance.messaging.models import OutboxMessage
 from relance.people.models import Application, Candidate, Job, Organisation
 from relance.pools import campaigns, consent, segments, selection
 from relance.pools.models import Campaign
+from tests import web_world
 from tests.conftest import paris
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +64,7 @@ def sent(who, days_ago, topic=""):
 
 
 @pytest.fixture
-def world(org):
+def made(org):
     java = job(org)
     other = job(org, "Data Engineer")
     people = {
@@ -85,8 +87,8 @@ def world(org):
     return java, other, people
 
 
-def test_each_reason_comes_out_for_the_person_it_concerns(org, world):
-    java, _other, people = world
+def test_each_reason_comes_out_for_the_person_it_concerns(org, made):
+    java, _other, people = made
     why = selection.contactability(org, [p.pk for p in people.values()], "job_offers", NOW, java)
     assert {name: why[p.pk] for name, p in people.items()} == {
         "ok": "",
@@ -101,8 +103,8 @@ def test_each_reason_comes_out_for_the_person_it_concerns(org, world):
     }
 
 
-def test_in_process_is_for_job_offers_only_and_names_another_job(org, world):
-    _java, other, people = world
+def test_in_process_is_for_job_offers_only_and_names_another_job(org, made):
+    _java, other, people = made
     ids = [people["busy"].pk, people["here"].pk]
     assert selection.contactability(org, ids, "job_offers", NOW, other) == {
         people["busy"].pk: "",  # in process on this job: may be told of it
@@ -116,16 +118,16 @@ def test_in_process_is_for_job_offers_only_and_names_another_job(org, world):
     assert campaigns.preview(org, everyone, "events", NOW).excluded == {"no_consent": 2}
 
 
-def test_contactability_is_one_query_for_the_whole_selection(org, world):
-    java, _other, people = world
+def test_contactability_is_one_query_for_the_whole_selection(org, made):
+    java, _other, people = made
     ids = [p.pk for p in people.values()]
     with CaptureQueriesContext(connection) as queries:
         selection.contactability(org, ids, "job_offers", NOW, java)
     assert len(queries.captured_queries) == 1
 
 
-def test_another_organisations_ids_select_nobody(org, world):
-    java, _other, _people = world
+def test_another_organisations_ids_select_nobody(org, made):
+    java, _other, _people = made
     elsewhere = Organisation.objects.create(name="Ailleurs", slug="ailleurs")
     stranger = person(elsewhere, "stranger")
     assert selection.contactability(org, [stranger.pk], "job_offers", NOW, java) == {}
@@ -136,8 +138,8 @@ def test_another_organisations_ids_select_nobody(org, world):
         selection.campaign_for_selection(elsewhere, java, [stranger.pk], None, NOW)
 
 
-def test_the_draft_previews_exactly_the_selected_people_who_may_be_contacted(org, recruiter, world):
-    java, _other, people = world
+def test_the_draft_previews_exactly_the_selected_people_who_may_be_contacted(org, recruiter, made):
+    java, _other, people = made
     person(org, "unselected")  # contactable, but not selected: not in it
     chosen = [people[n].pk for n in ("ok", "here", "busy", "dnc", "rejected")]
     draft = selection.campaign_for_selection(org, java, chosen, recruiter, NOW)
@@ -161,15 +163,15 @@ def test_the_draft_previews_exactly_the_selected_people_who_may_be_contacted(org
     assert draft.excluded == {"do_not_contact": 1, "in_process": 1}
 
 
-def test_the_draft_is_named_in_french_for_a_french_reader(org, world):
-    java, _other, people = world
+def test_the_draft_is_named_in_french_for_a_french_reader(org, made):
+    java, _other, people = made
     with translation.override("fr"):
         draft = selection.campaign_for_selection(org, java, [people["ok"].pk], None, NOW)
     assert draft.name == "Développeur Java / Spring — sélection du 16/11/2026"
 
 
-def test_a_process_started_after_writing_cancels_the_message_when_it_leaves(org, world):
-    java, other, people = world
+def test_a_process_started_after_writing_cancels_the_message_when_it_leaves(org, made):
+    java, other, people = made
     draft = selection.campaign_for_selection(org, java, [people["ok"].pk], None, NOW)
     campaigns.schedule(draft, NOW, NOW)
     campaigns.advance(NOW)
@@ -181,8 +183,8 @@ def test_a_process_started_after_writing_cancels_the_message_when_it_leaves(org,
     assert campaigns.recheck([row], NOW, {})[row.pk] == ("cancel", None, "in_process")
 
 
-def test_a_selection_is_at_most_a_thousand_whole_ids(org, world):
-    java, _other, people = world
+def test_a_selection_is_at_most_a_thousand_whole_ids(org, made):
+    java, _other, people = made
     with pytest.raises(
         segments.SegmentError, match=r"candidates\.ids: expected a list of 1 to 1000"
     ):
@@ -200,3 +202,49 @@ def test_a_selection_is_at_most_a_thousand_whole_ids(org, world):
     assert sorted(segments.evaluate(org, ok, NOW).values_list("pk", flat=True)) == sorted(
         [people["ok"].pk, people["dnc"].pk]
     )
+
+
+# --- the route the job page's panel posts to --------------------------------------------------
+
+
+def test_sending_the_job_to_the_selected_opens_a_draft_campaign(client_of, world):
+    consent.record_choices(world.lea, {"job_alerts"}, {}, web_world.T0)
+    client = client_of(world.recruiter, "fr")
+    url = reverse("web:job_send", args=[world.job.pk])
+    ids = [world.lea.pk, world.paul.pk, world.other_candidate.pk]  # the last: not ours
+    sent = client.post(url, {"ids": [str(i) for i in ids]})
+    draft = Campaign.objects.get()
+    assert sent.status_code == 302
+    assert sent["Location"] == reverse("web:campaign", args=[draft.pk])
+    assert draft.status == "draft"
+    assert (draft.job, draft.created_by, draft.organisation) == (
+        world.job,
+        world.recruiter,
+        world.org,
+    )
+    assert draft.definition == {"field": "candidates", "ids": sorted([world.lea.pk, world.paul.pk])}
+    page = client.get(sent["Location"]).content.decode()
+    assert "Campagne en brouillon pour 2 personnes" in page
+    assert 'data-testid="exclusions"' in page
+    assert "Pas de consentement pour cet usage" in page  # Paul: no job-alert consent
+    assert "Léa" in page
+
+
+def test_sending_nothing_or_too_much_goes_back_to_the_job_with_why(client_of, world, monkeypatch):
+    client = client_of(world.recruiter)
+    url = reverse("web:job_send", args=[world.job.pk])
+    nobody = client.post(url, {})
+    assert nobody["Location"] == reverse("web:job", args=[world.job.pk]) + "#matches"
+    strangers = client.post(url, {"ids": [str(world.other_candidate.pk)]}, follow=True)
+    assert "Select at least one candidate to send the job to." in strangers.content.decode()
+    # (Django refuses a form of more than 1,000 fields before any view: a smaller limit
+    # stands in for it here.)
+    monkeypatch.setattr(segments, "MAX_IDS", 2)
+    ids = [str(world.lea.pk), str(world.paul.pk), str(world.other_candidate.pk)]
+    too_many = client.post(url, {"ids": ids}, follow=True)
+    assert "3 people selected; a selection holds at most 2" in too_many.content.decode()
+    bad = client.post(url, {"ids": ["12", "douze"]})
+    assert bad.status_code == 400
+    assert "douze" in bad.content.decode()
+    assert client.get(url).status_code == 405
+    assert not Campaign.objects.exists()
