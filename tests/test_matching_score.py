@@ -54,7 +54,7 @@ STUFFED_CV = (
 
 @pytest.fixture(autouse=True)
 def matching_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.RELANCE_MATCHING_DIR = str(tmp_path / "matching")
+    settings.MATCHING_INDEX_DIR = str(tmp_path / "matching")
     index._cache.clear()
     yield
     index._cache.clear()
@@ -227,7 +227,7 @@ PERSONAL = [
 )
 def test_protected_attributes_change_no_score(first, last, personal, location, country, language):  # type: ignore[no-untyped-def]
     note(f"{first} {last}: {personal}")
-    with tempfile.TemporaryDirectory() as folder, override_settings(RELANCE_MATCHING_DIR=folder):
+    with tempfile.TemporaryDirectory() as folder, override_settings(MATCHING_INDEX_DIR=folder):
         index._cache.clear()
         with transaction.atomic():
             org = Organisation.objects.create(name="Blind", slug="blind")

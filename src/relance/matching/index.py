@@ -72,8 +72,8 @@ Progress = Callable[[int, int], None]
 
 
 def root() -> Path:
-    """Where the indexes live: RELANCE_MATCHING_DIR (tests set it), else the data dir."""
-    configured = getattr(settings, "RELANCE_MATCHING_DIR", None)
+    """Where the indexes live: MATCHING_INDEX_DIR (tests set it), else the data dir."""
+    configured = getattr(settings, "MATCHING_INDEX_DIR", None)
     return Path(configured) if configured else Path(settings.DATA_DIR) / "matching"
 
 
