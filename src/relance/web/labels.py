@@ -188,6 +188,12 @@ CONTRACTS = {
     "apprenticeship": _("Apprenticeship"),
     "other": _("Other contract"),
 }
+# A job's requirements (matching): how much a skill counts, who decided it.
+REQUIREMENT_WEIGHTS = {"must": _("Must-have"), "nice": _("Nice-to-have")}
+REQUIREMENT_ORIGINS = {
+    "text": _("found in the job's text"),
+    "recruiter": _("set by a recruiter"),
+}
 JOB_STATES = {"open": pgettext_lazy("job", "Open"), "closed": pgettext_lazy("job", "Closed")}
 # A job's fields, as its history names them (the job's form; the changes are AUDIT_ACTIONS).
 JOB_FIELDS = {
@@ -248,6 +254,8 @@ TABLES: dict[str, dict[Any, Any]] = {
     "job": JOB_STATES,
     "interview": INTERVIEW_STATES,
     "job_field": JOB_FIELDS,
+    "requirement_weight": REQUIREMENT_WEIGHTS,
+    "requirement_origin": REQUIREMENT_ORIGINS,
     "webhook_event": WEBHOOK_EVENTS,
     "webhook_state": WEBHOOK_STATES,
 }

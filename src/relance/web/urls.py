@@ -65,6 +65,12 @@ urlpatterns = [
     path("jobs/<int:pk>/reopen/", jobs.job_reopen, name="job_reopen"),
     path("jobs/<int:pk>/stages/<str:stage>/", jobs.job_stage, name="job_stage"),
     path("jobs/<int:pk>/send/", matching.job_send, name="job_send"),
+    path("jobs/<int:pk>/matches/", matching.job_matches, name="job_matches"),
+    path("jobs/<int:pk>/requirements/add/", matching.requirement_add, name="requirement_add"),
+    path("jobs/<int:pk>/requirements/mark/", matching.requirement_mark, name="requirement_mark"),
+    path(
+        "jobs/<int:pk>/requirements/remove/", matching.requirement_remove, name="requirement_remove"
+    ),
     path("applications/", applications.application_new, name="application_new"),
     path("applications/<int:pk>/stage/", applications.application_stage, name="application_stage"),
     path("applications/<int:pk>/interviews/", applications.interview_new, name="interview_new"),

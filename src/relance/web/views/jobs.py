@@ -27,6 +27,7 @@ from relance.people.models import Application, Candidate, Interview, Job, Recrui
 from relance.web import errors, labels, scope
 from relance.web import rows as rows_html
 from relance.web.views.candidates import WINDOW, newest_id, prefix_of
+from relance.web.views.matching import requirement_rows
 
 # Cards shown per column at first; "show more" brings the next ones, this many at a time.
 PER_COLUMN = 10
@@ -221,6 +222,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
             "found": _search(org, one, q) if q else None,
             "list_url": reverse("web:candidates") + "?" + urlencode({"q": q}),
             "to_confirm": _to_confirm(one, now),
+            "requirements": requirement_rows(one),
             "now": now,
         },
     )
