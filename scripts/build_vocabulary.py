@@ -205,17 +205,38 @@ def esco(builder: Builder, folder: Path, taken: set[tuple[str, ...]]) -> None:
                 builder.claim(cid, label, ESCO_ALTERNATIVE)
 
 
+def whole(title: str) -> list[str]:
+    """A title's whole forms: its variants but a lone first word of a split ("Conducteur /
+    Conductrice d'engins" is not "conducteur")."""
+    words = len(title.split())
+    return [form for form in variants(title, "title") if words == 1 or len(form.split()) > 1]
+
+
 def rome(builder: Builder, folder: Path) -> None:
-    jobs = read(folder / "unix_referentiel_code_rome_v460_utf8.csv")
-    for job in jobs:
-        name = job["libelle_rome"]
-        builder.add(f"rome:{job['code_rome']}", "title", name, name)  # ROME is French only
-        builder.claim(f"rome:{job['code_rome']}", name, ROME)
+    """ROME's métiers as job titles. ROME is French only: a métier's English name is that of
+    the ESCO occupation its name is (the same folded French label, either gender), else its
+    French name (its other titles are too loose a guide: "agent de nettoyage industriel")."""
+    english: dict[str, str] = {}
+    for cid, concept in sorted(builder.concepts.items()):
+        if cid.startswith("esco:") and concept["kind"] == "title":
+            for form in whole(str(concept["fr"])):
+                english.setdefault(fold(form), str(concept["en"]))
+    titles: dict[str, list[str]] = defaultdict(list)
     for title in read(folder / "unix_referentiel_appellation_v460_utf8.csv"):
-        cid = f"rome:{title['code_rome']}"
-        if cid in builder.concepts:
-            builder.claim(cid, title["libelle_appellation_court"], ROME)
-            builder.claim(cid, title["libelle_appellation_long"], ROME)
+        titles[title["code_rome"]] += [
+            title["libelle_appellation_court"],
+            title["libelle_appellation_long"],
+        ]
+    for job in read(folder / "unix_referentiel_code_rome_v460_utf8.csv"):
+        cid, name = f"rome:{job['code_rome']}", job["libelle_rome"]
+        labels = [name, *titles[job["code_rome"]]]
+        in_english = next(
+            (english[fold(form)] for form in whole(name) if fold(form) in english),
+            name,
+        )
+        builder.add(cid, "title", name, in_english)
+        for label in labels:
+            builder.claim(cid, label, ROME)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -79,3 +79,10 @@ def test_tech_terms_win_over_esco_homonyms():
     # ESCO's French labels call a dock worker "docker" and a club host "GO"
     assert [m.concept for m in recognise.mentions("Docker")] == ["tech:docker"]
     assert [m.concept for m in recognise.mentions("Go, Java")] == ["tech:go", "tech:java"]
+
+
+def test_a_rome_job_has_its_esco_english_name_when_esco_has_it():
+    assert vocabulary.name("rome:M1203", "en") == "accountant"  # Comptable
+    assert vocabulary.name("rome:M1203", "fr") == "Comptable"
+    web = vocabulary.concept("rome:M1855")
+    assert web.en == "web developer"
