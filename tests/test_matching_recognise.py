@@ -172,3 +172,27 @@ def test_short_words_inside_tech_names_are_kept_and_alone_they_need_capitals():
 def test_everyday_words_of_esco_name_nothing():
     # ESCO's one-word alternative labels and everyday words ("control", "general", "video")
     assert concepts("General control of the video machine line") == set()
+
+
+def test_a_french_offer_and_its_english_translation_name_the_same_concepts():
+    french = (
+        "Nous recherchons un développeur Java senior pour rejoindre notre équipe à Lyon.\n"
+        "Missions : concevoir et développer des microservices Spring Boot, participer aux "
+        "revues de code, mettre en place l'intégration continue (GitLab CI) et le déploiement "
+        "sur Kubernetes.\n"
+        "Profil : 5 ans d'expérience minimum en Java, maîtrise de Spring et de PostgreSQL, "
+        "Kafka apprécié. Méthodes agiles (Scrum).\n"
+        "Vous travaillerez avec le chef de projet dans un environnement stimulant."
+    )
+    english = (
+        "We are looking for a senior Java developer to join our team in London.\n"
+        "Responsibilities: design and build Spring Boot microservices, take part in code "
+        "reviews, set up continuous integration (GitLab CI) and deployment on Kubernetes.\n"
+        "Profile: at least 5 years of experience in Java, strong Spring and PostgreSQL, Kafka "
+        "a plus. Agile methods (Scrum).\n"
+        "You will work with the project manager in a stimulating environment."
+    )
+    assert concepts(french) == concepts(english)
+    assert {"tech:java", "tech:spring-boot", "tech:kubernetes", "tech:project-manager"} <= concepts(
+        french
+    )
