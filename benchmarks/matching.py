@@ -42,11 +42,13 @@ JSON to benchmarks/results/matching-<split>.json.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import math
 import os
 import platform
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -234,6 +236,7 @@ def rankers(which: str) -> list[Ranker]:
 
 def _django() -> None:
     work = Path(tempfile.mkdtemp(prefix="relance-matching-bench-"))
+    atexit.register(shutil.rmtree, work, True)  # the throw-away database and its files
     os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
     os.environ["RELANCE_DATA_DIR"] = str(work)
     os.environ.setdefault("RELANCE_SECRET_KEY", "bench")

@@ -50,6 +50,7 @@ import math
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -381,7 +382,7 @@ def main() -> None:
     folder = ROOT / "benchmarks" / "results"
     folder.mkdir(exist_ok=True)
     (folder / f"matching-speed-{args.cvs}.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"(work folder {work}: remove it when done)", file=sys.stderr)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
