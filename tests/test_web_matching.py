@@ -33,7 +33,7 @@ SALES = "Commercial terrain, prospection et négociation, gestion d'un portefeui
 
 @pytest.fixture(autouse=True)
 def matching_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.RELANCE_MATCHING_DIR = str(tmp_path / "matching")
+    settings.MATCHING_INDEX_DIR = str(tmp_path / "matching")
     index._cache.clear()
     yield
     index._cache.clear()
