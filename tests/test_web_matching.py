@@ -253,3 +253,27 @@ def test_another_organisations_job_is_not_found(client_of, world):
     ):
         assert client.post(f"/jobs/{pk}/requirements/{action}/", data).status_code == 404
     assert weights(world.job)["tech:java"] == "must"
+
+
+def test_the_selected_become_a_draft_campaign_scheduled_from_its_page(client_of, world):
+    from relance.pools.models import Campaign
+
+    anna = person(world, "Anna", KAFKA)
+    bruno = person(world, "Bruno", SPRING)
+    client = client_of(world.recruiter, "fr")
+    sent = client.post(f"/jobs/{world.job.pk}/send/", {"ids": [anna.pk, bruno.pk]})
+    draft = Campaign.objects.get(job=world.job)
+    assert sent["Location"] == f"/campaigns/{draft.pk}/"
+    page = client.get(sent["Location"]).content.decode()
+    assert 'data-testid="schedule"' in page
+    assert "Programmer" in page
+    refused = client.post(f"/campaigns/{draft.pk}/schedule/", {"at": "2026-03-01T09:00"})
+    assert "déjà passé" in client.get(refused["Location"]).content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    client.post(f"/campaigns/{draft.pk}/schedule/", {"at": "2026-03-05T09:00"})
+    draft.refresh_from_db()
+    assert draft.status == "scheduled"
+    assert 'data-testid="schedule"' not in client.get(f"/campaigns/{draft.pk}/").content.decode()
+    again = client.post(f"/campaigns/{draft.pk}/schedule/", {"at": ""})
+    assert again.status_code == 302

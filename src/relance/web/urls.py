@@ -89,6 +89,7 @@ urlpatterns = [
     path("campaigns/", pools.campaign_list, name="campaigns"),
     path("campaigns/new/", pools.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", pools.campaign, name="campaign"),
+    path("campaigns/<int:pk>/schedule/", pools.campaign_schedule, name="campaign_schedule"),
     path("campaigns/<int:pk>/cancel/", pools.campaign_cancel, name="campaign_cancel"),
     path("settings/", settings.settings_page, name="settings"),
     path("settings/policy/", settings.save_policy, name="settings_policy"),

@@ -229,8 +229,32 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             "preview_at": preview_at,
             "exclusions": labels.EXCLUSIONS,
             "topics": labels.TOPICS,
+            "earliest": dj_timezone.localtime(now, ZoneInfo(org.timezone)).strftime(
+                "%Y-%m-%dT%H:%M"
+            ),
         },
     )
+
+
+@require_POST
+@scope.recruiter_page
+def campaign_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft (the job page's "send this job to the selected" makes one) scheduled from its
+    page, at `at` (the organisation's time; empty: now), with the checks of a new campaign."""
+    org = scope.organisation(request)
+    row = get_object_or_404(Campaign.objects.of(org).select_related("organisation"), pk=pk)
+    now = clock.now()
+    try:
+        at = _moment(request.POST.get("at", ""), org.timezone, now) or now
+        with transaction.atomic():
+            campaigns.schedule(row, at, now)
+    except TemplateProblem as problem:
+        messages.error(request, describe(problem))
+    except (campaigns.CampaignError, segments.SegmentError) as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, _("Campaign scheduled."))
+    return redirect("web:campaign", pk=row.pk)
 
 
 @require_POST
