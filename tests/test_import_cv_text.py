@@ -14,7 +14,8 @@ from django.core.files.storage import default_storage
 from django.utils import translation
 
 from relance.cli import main
-from relance.imports import mapping, reader, service
+from relance.imports import mapping, reader, runs, service
+from relance.imports.models import ImportRun
 from relance.imports.service import Options
 from relance.intake.models import CV
 from relance.people.models import AuditEntry, Candidate, Organisation, Recruiter
@@ -195,3 +196,23 @@ def test_relance_import_reads_the_cv_column(tmp_path, capsys):
     assert main(["import", str(path), "--by", "claire@agence.example", "--lang", "en"]) == 0
     assert "2 unchanged" in capsys.readouterr().out
     assert CV.objects.count() == 2
+
+
+def test_the_pages_run_removes_the_files_of_a_batch_another_thread_moved(org, recruiter, storage):
+    """The import page works a batch per transaction (imports/runs.py): a batch rolled back
+    because another thread moved the run leaves neither CV rows nor their files."""
+    data = people_file()
+    table = reader.read(data, "people.csv")
+    run = ImportRun.objects.create(
+        organisation=org, recruiter=recruiter, file_name="people.csv", digest="x",
+        status="running", mapping=mapping.suggest(table.header), total=3, created_at=NOW,
+    )  # fmt: skip
+    stale = ImportRun.objects.get(pk=run.pk)
+    stale.done = 1  # this thread thinks a batch was done: the run has not moved so far
+    with pytest.raises(runs._Moved):
+        runs._batch(stale, table, runs.options_of(stale), table.rows, {})
+    assert not CV.objects.exists()
+    assert files_in(storage) == []
+    runs._batch(run, table, runs.options_of(run), table.rows, {})
+    assert CV.objects.count() == 2
+    assert len(files_in(storage)) == 2

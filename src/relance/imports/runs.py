@@ -209,6 +209,23 @@ def _batch(
     seen: dict[tuple[str, str], int],
 ) -> None:
     now = clock.now()  # the clock, read once for the batch
+    files: list[str] = []  # CV files the batch writes: removed if it is rolled back
+    try:
+        _batch_in_transaction(run, table, options, part, seen, now, files)
+    except BaseException:
+        service.remove_files(files)
+        raise
+
+
+def _batch_in_transaction(
+    run: ImportRun,
+    table: reader.Table,
+    options: service.Options,
+    part: list[reader.Row],
+    seen: dict[tuple[str, str], int],
+    now: datetime,
+    files: list[str],
+) -> None:
     with transaction.atomic():
         summary = service.run(
             run.organisation,
@@ -221,6 +238,7 @@ def _batch(
             rows=part,
             batch=len(part),
             seen=seen,
+            files=files,
         )
         by_line = {row.number: row.cells for row in part}
         room = max(0, MAX_REFUSALS - len(run.refusals))

@@ -153,16 +153,20 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     batch: int = BATCH,
     seen: dict[tuple[str, str], int] | None = None,
+    files: list[str] | None = None,
 ) -> Summary:
     """Import `rows` (all of the table's by default); a dry run writes nothing. `seen` (the
     identities met so far, to the line) is kept by a caller that imports a file in parts
-    (the page's runs, imports/runs.py): a person twice in the file is skipped across parts."""
+    (the page's runs, imports/runs.py): a person twice in the file is skipped across parts.
+    `files` receives the names of the CV files written: a caller whose own transaction
+    around this one fails removes them (`remove_files`)."""
     rows = table.rows if rows is None else rows
     layout_source = mapping.layout(table.header)[1]
     summary = Summary(total=len(rows))
     seen = {} if seen is None else seen
     jobs = _jobs(organisation) if "job" in fields else {}
-    files: list[str] = []  # CV files written, removed if their rows are rolled back
+    files = [] if files is None else files  # CV files written, removed if rolled back
+    already = len(files)
     try:
         with transaction.atomic() if dry_run else nullcontext():
             for start in range(0, len(rows), batch):
@@ -173,22 +177,26 @@ def run(
                         _batch(organisation, table, fields, options, actor, now, part,
                                layout_source, jobs, seen, summary, files)  # fmt: skip
                 except BaseException:
-                    _remove(files[written:])
+                    remove_files(files[written:])
+                    del files[written:]
                     raise
                 if progress is not None:
                     progress(start + len(part), len(rows))
             if dry_run:
                 raise _DryRun
     except _DryRun:
-        _remove(files)
+        remove_files(files[already:])
+        del files[already:]
     except BaseException:
         if dry_run:
-            _remove(files)
+            remove_files(files[already:])
+            del files[already:]
         raise
     return summary
 
 
-def _remove(names: list[str]) -> None:
+def remove_files(names: list[str]) -> None:
+    """Remove CV files whose rows were rolled back."""
     for name in names:
         with suppress(OSError):  # a file left behind is harmless (no row names it)
             default_storage.delete(name)
