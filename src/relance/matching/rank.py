@@ -100,8 +100,8 @@ def _latest_cvs(org_id: int, candidate_ids: list[int]) -> dict[int, Any]:
     rows = (
         CV.objects.filter(organisation_id=org_id, candidate_id__in=candidate_ids)
         .exclude(text="")
-        .defer("search_text")
-        .select_related("candidate")
+        # The text and the names are read only for a CV whose profile is missing.
+        .only("id", "organisation_id", "candidate_id", "uploaded_at")
         .order_by("candidate_id", "-uploaded_at", "-id")
     )
     for cv in rows:
