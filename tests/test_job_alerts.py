@@ -222,3 +222,42 @@ def test_the_worker_step_is_cheap_when_no_job_opened(org, recruiter, django_asse
     job(org, "Old", days_ago=45)
     with django_assert_num_queries(1):
         assert alerts.advance(NOW, Scores({})) == 0
+
+
+def test_the_command_shows_who_would_receive_what_and_then_writes_it(org, recruiter, capsys,
+                                                                     monkeypatch):  # fmt: skip
+    from relance import clock
+    from relance.cli import main
+
+    lea = person(org, "lea")
+    tom = person(org, "tom", purposes=(), rhythm="weekly")
+    java = job(org, "Java")
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(alerts, "ranked_by_matching", Scores({java: {lea: 88, tom: 91}}))
+    assert main(["alerts", "--dry-run", "--org", "test", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "lea <lea@example.org> would receive: Java (88)" in out
+    assert "tom <tom@example.org>: nothing now (no consent to job alerts) — Java (91)" in out
+    assert "Nothing was written" in out
+    assert not digests(org).exists()
+    assert main(["alerts", "--org", "test", "--lang", "fr"]) == 0
+    assert "1 envoi(s) écrit(s)" in capsys.readouterr().out
+    assert digests(org).get().candidate_id == lea.pk
+
+
+def test_the_worker_writes_and_sends_the_digests_by_itself(org, recruiter, smtp, monkeypatch):
+    from django.core.mail import get_connection
+
+    from relance.worker import Worker
+
+    lea = person(org, "lea")
+    java = job(org, "Java")
+    monkeypatch.setattr(alerts, "ranked_by_matching", Scores({java: {lea: 80}}))
+    connection = get_connection("django.core.mail.backends.smtp.EmailBackend",
+                                host="127.0.0.1", port=smtp.port, timeout=5)  # fmt: skip
+    worker = Worker(name="w1", transport=outbox.DjangoTransport(connection), clock=lambda: NOW)
+    report = worker.cycle()
+    assert (report.queued, report.sent) == (1, 1)
+    assert [parseaddr(m["To"])[1] for m in smtp.received] == ["lea@example.org"]
+    again = worker.cycle()
+    assert (again.queued, again.sent) == (0, 0)

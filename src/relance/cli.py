@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from relance import config
 from relance.commands import (
     agenda,
+    alerts,
     apikey,
     common,
     exporting,
@@ -48,7 +49,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     kinds = Kinds(lang or "en")
     for module in (setup, serving, agenda, simulate, inbound, worker, mail, rights, merging,
-                   apikey, imports, exporting, matching):  # fmt: skip
+                   apikey, imports, exporting, matching, alerts):  # fmt: skip
         module.add_parsers(sub, kinds)
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)

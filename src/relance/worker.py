@@ -34,12 +34,16 @@ from relance.messaging.idle import Watchers
 from relance.messaging.models import OutboxMessage
 from relance.messaging.senders import Transports
 from relance.people.models import Organisation
-from relance.pools import campaigns
+from relance.pools import alerts, campaigns
 
 log = logging.getLogger(__name__)
 
 # How often the worker checks the query planner's statistics (SQLite: relance/dbstats.py).
 STATISTICS_EVERY = timedelta(hours=1)
+# How often the worker looks for job-alert digests due (pools/alerts.py): rhythms are
+# weekly or monthly, so a quarter of an hour late is nothing, and ranking every new job
+# every few seconds would be.
+ALERTS_EVERY = timedelta(minutes=15)
 
 
 @dataclass
@@ -72,6 +76,7 @@ class Worker:
         self.stopping = threading.Event()
         self.wake = threading.Event()  # set by the IMAP IDLE watchers
         self.statistics_at: datetime | None = None  # when they were last checked
+        self.alerts_at: datetime | None = None  # when job alerts were last looked for
 
     def cycle(self) -> Cycle:
         now = self.clock()  # one clock reading for the whole cycle
@@ -84,6 +89,9 @@ class Worker:
         outbox.record_unrecorded(now)  # what a dead worker sent but did not record
         report.queued = self._queue_due_sends(now)
         report.queued += campaigns.advance(now)  # the next batches of running campaigns
+        if self.alerts_at is None or now - self.alerts_at >= ALERTS_EVERY:
+            self.alerts_at = now
+            report.queued += alerts.advance(now)  # job-alert digests due (one query if none)
         while not self.stopping.is_set():
             # Each batch is an operation of its own, with its own reading of the clock: a
             # cycle that sends thousands of e-mails must not give out leases, settle delays
