@@ -11,6 +11,7 @@ import pytest
 from django.utils import translation
 
 from relance.engine import Channel, Direction, TouchKind
+from relance.errors import InputError
 from relance.followups.models import Touchpoint
 from relance.messaging import outbox
 from relance.messaging.models import OutboxMessage
@@ -261,3 +262,17 @@ def test_the_worker_writes_and_sends_the_digests_by_itself(org, recruiter, smtp,
     assert [parseaddr(m["To"])[1] for m in smtp.received] == ["lea@example.org"]
     again = worker.cycle()
     assert (again.queued, again.sent) == (0, 0)
+
+
+def test_the_threshold_is_the_organisations_and_refused_outside_0_to_100(org, recruiter):
+    lea = person(org, "lea")
+    java = job(org, "Java")
+    ranking = Scores({java: {lea: 75}})
+    assert alerts.threshold(org) == 70
+    assert len(alerts.run(org, NOW, ranking, dry_run=True).digests) == 1
+    assert alerts.set_threshold(org, "80") == 80
+    assert alerts.run(org, NOW, ranking, dry_run=True).digests == []
+    for bad in ("101", "-1", "7.5", "high", ""):
+        with pytest.raises(InputError, match="expected a whole number from 0 to 100"):
+            alerts.set_threshold(org, bad)
+    assert alerts.threshold(org) == 80

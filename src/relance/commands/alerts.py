@@ -10,6 +10,7 @@ from typing import Any
 from relance import clock
 from relance.commands import common
 from relance.commands.arguments import Kinds
+from relance.errors import InputError
 
 TEXT = {
     "fr": {
@@ -69,6 +70,11 @@ def add_parsers(sub: Any, kinds: Kinds) -> None:
         action="store_true",
         help="say who would receive which jobs, and who is excluded and why; write nothing",
     )
+    alerts.add_argument(
+        "--threshold",
+        metavar="N",
+        help="first set the organisation's minimum match score for job alerts (0-100; 70)",
+    )
     alerts.add_argument("--org", help="organisation slug (needed when there are several)")
     common.add_language(alerts)
     alerts.set_defaults(run=run)
@@ -86,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
     text = TEXT[lang]
     org = common.organisation(args.org, lang)
     now = clock.now()  # the clock, read once
+    if args.threshold is not None:
+        try:
+            alerts.set_threshold(org, args.threshold)
+        except InputError as problem:
+            raise common.BadInput(f"--threshold: {problem}") from None
     print(text["threshold"].format(org=org.name, threshold=alerts.threshold(org)))
     seen = alerts.run(org, now, dry_run=args.dry_run)
     if not seen.digests and not seen.excluded:

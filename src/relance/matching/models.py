@@ -53,3 +53,16 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"profile of CV {self.cv_id}"
+
+
+class AlertSettings(models.Model):
+    """An organisation's job-alert settings (pools/alerts.py): the minimum match score a job
+    needs to be sent to a person (0–100). No row: the default, 70."""
+
+    organisation = models.OneToOneField(
+        "people.Organisation", on_delete=models.CASCADE, related_name="alert_settings"
+    )
+    threshold = models.PositiveSmallIntegerField(default=70)
+
+    def __str__(self) -> str:
+        return f"job alerts of organisation {self.organisation_id}: {self.threshold}"

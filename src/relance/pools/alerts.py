@@ -39,6 +39,7 @@ from django.urls import reverse
 
 from relance import french
 from relance.engine import Purpose, Stage, calendar
+from relance.errors import InputError
 from relance.followups.steps import lock_candidates
 from relance.messaging import compose, senders
 from relance.messaging.models import OutboxMessage
@@ -102,6 +103,25 @@ def threshold(organisation: Organisation) -> int:
         .first()
     )
     return DEFAULT_THRESHOLD if value is None else int(value)
+
+
+def set_threshold(organisation: Organisation, value: Any) -> int:
+    """Set the organisation's minimum match score; InputError for anything but a whole
+    number from 0 to 100 (nothing changed)."""
+    from relance.matching.models import AlertSettings
+
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 100 or str(value).strip().lstrip("+") != str(number):
+        raise InputError(
+            f"job alerts' minimum score {value!r}: expected a whole number from 0 to 100"
+        )
+    AlertSettings.objects.update_or_create(
+        organisation=organisation, defaults={"threshold": number}
+    )
+    return number
 
 
 @dataclass
