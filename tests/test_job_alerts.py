@@ -276,3 +276,36 @@ def test_the_threshold_is_the_organisations_and_refused_outside_0_to_100(org, re
         with pytest.raises(InputError, match="expected a whole number from 0 to 100"):
             alerts.set_threshold(org, bad)
     assert alerts.threshold(org) == 80
+
+
+def test_with_the_real_ranking_a_cv_that_shows_the_skills_gets_the_job(org, recruiter, settings,
+                                                                        tmp_path):  # fmt: skip
+    from relance.intake.models import CV
+    from relance.matching import index, rank
+
+    settings.MATCHING_INDEX_DIR = str(tmp_path / "matching")
+    index._cache.clear()
+    texts = {
+        "lea": "Développeur Java\n2018 - 2025 : conçu des services de paiement en Java avec "
+        "Spring et Kafka.\nMise en production des services avec Docker.\n",
+        "tom": "Comptable\n2015 - 2025 : clôtures mensuelles, déclarations de TVA, paie.\n",
+    }
+    people = {}
+    for name, text in texts.items():
+        people[name] = person(org, name, language="en")
+        CV.objects.create(
+            organisation_id=org.id, candidate=people[name], file="cvs/x.txt",
+            original_name="cv.txt", kind="txt", size=len(text), sha256="0" * 64, text=text,
+            uploaded_at=NOW - timedelta(days=30),
+        )  # fmt: skip
+    java = job(org, "Développeur Java", description="Java requis. Spring et Kafka appréciés.")
+    found = {m.candidate: m.score.value for m in rank.rank(org, job=java)}
+    lea, tom = people["lea"], people["tom"]
+    assert found[lea.pk] > found.get(tom.pk, 0)
+    alerts.set_threshold(org, found[lea.pk])  # Léa at the threshold, Tom below
+    seen = alerts.run(org, NOW)
+    index._cache.clear()
+    assert [d.candidate.pk for d in seen.digests] == [lea.pk]
+    body = digests(org).get().body
+    assert "Développeur Java — Lyon — Permanent" in body
+    assert "Why: Java" in body
